@@ -1,0 +1,115 @@
+/* flexilib.h: the C interface between the flexilib server and a handler library.
+ *
+ * The structs are binary-compatible with the original FlexiLib (Zig), so a library
+ * built for it loads unchanged. Everything after "Extensions" is optional.
+ *
+ * The common case, in five lines:
+ *
+ *     #include "flexilib.h"
+ *     FLEXILIB_EXPORT_ABI_VERSION
+ *     static flexilib_response response;
+ *     FLEXILIB_API flexilib_response *handle_request(flexilib_request *request) {
+ *         response = (flexilib_response){.ptr = "hello", .len = 5};
+ *         return &response;
+ *     }
+ *
+ * Threading: handle_request is called on one of the server's serving threads, many
+ * at once on different threads. Keep per-request state on the stack, in thread-local
+ * storage or in memory from flexilib_alloc, never in unguarded globals (the example
+ * above is only safe because every request writes the same values).
+ *
+ * Strings are a pointer plus a length and are NOT NUL-terminated unless noted.
+ */
+#ifndef FLEXILIB_H
+#define FLEXILIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#define FLEXILIB_API extern "C" __attribute__((visibility("default")))
+#else
+#define FLEXILIB_API __attribute__((visibility("default")))
+#endif
+
+/* One HTTP header. Request headers point into the server's buffers: read them,
+ * never write them. Response headers are the library's: the server copies them
+ * before request_deinit is called. */
+typedef struct flexilib_header {
+    char *name_ptr;   /* header name as sent, original case */
+    size_t name_len;
+    char *value_ptr;  /* value with surrounding whitespace removed */
+    size_t value_len;
+} flexilib_header;
+
+/* What the library receives. Valid only during handle_request; copy what must live
+ * longer. */
+typedef struct flexilib_request {
+    const char *target; /* request target as sent: path and query, e.g. "/c/x?y=1" */
+    size_t target_len;
+    char *method;       /* "GET", "POST", ...: also NUL-terminated */
+    size_t method_len;
+    char *content;      /* request body (content_len 0: no body) */
+    size_t content_len;
+    flexilib_header *headers; /* the headers the client sent, in arrival order */
+    size_t headers_len;
+} flexilib_request;
+
+/* What the library returns. The server reads it after handle_request returns and
+ * keeps using ptr until the body is written; request_deinit comes after that. */
+typedef struct flexilib_response {
+    char *ptr;                /* response body */
+    size_t len;
+    flexilib_header *headers; /* extra response headers; no content-type: text/plain */
+    size_t headers_len;
+    size_t status;            /* 0 means 200; otherwise 100..599, anything else is a 500 */
+    char *reason_ptr;         /* reason phrase (reason_len 0: the standard one) */
+    size_t reason_len;
+} flexilib_response;
+
+/* Required. Returns the response, or NULL when the handler failed: the client then
+ * gets 500 Internal Server Error. Header names or values containing CR, LF or NUL
+ * are refused (500) so a response can never be split. */
+FLEXILIB_API flexilib_response *handle_request(flexilib_request *request);
+
+/* Optional. Called on the same thread after the response has been written, so the
+ * library can free what handle_request returned. */
+FLEXILIB_API void request_deinit(void);
+
+/* ---- Extensions: what the original FlexiLib did not have ------------------------ */
+
+/* The version of this interface. A library states the version it was built against
+ * by writing FLEXILIB_EXPORT_ABI_VERSION once in one source file. A library without
+ * it is taken as version 0 (built for the original FlexiLib), which loads the same
+ * way; a library newer than the server is refused with a clear error. */
+#define FLEXILIB_ABI_VERSION 1
+#define FLEXILIB_EXPORT_ABI_VERSION \
+    FLEXILIB_API const uint32_t flexilib_abi_version = FLEXILIB_ABI_VERSION;
+
+/* Per-request memory from the server's per-thread arena (RESPONSE_PREALLOCATION_KB,
+ * falling back to the heap when it is used up). Aligned to 16 bytes, valid until the
+ * response has been written, freed by the server: never free() it. Every byte counts
+ * in the request's "alloc" figure. Returns NULL when the heap is exhausted or when
+ * called outside handle_request (e.g. from flexilib_on_load).
+ * Provided by the server executable; weak here so a library also links and loads
+ * outside flexilib (test `if (flexilib_alloc)` there and fall back to malloc). */
+__attribute__((weak)) void *flexilib_alloc(size_t size);
+
+/* Optional lifecycle hooks, the "init phase" of a FaaS function. flexilib_on_load runs
+ * once after a generation of the library is loaded, before its first request; a
+ * non-zero return refuses the load (the previous generation keeps serving).
+ * flexilib_on_unload runs once before a generation is closed, after its last
+ * request has finished, on whichever server thread releases it. The time each takes
+ * is logged. */
+FLEXILIB_API int flexilib_on_load(void);
+FLEXILIB_API void flexilib_on_unload(void);
+
+/* Not supported: the original FlexiLib passed its Zig allocator through zigInit.
+ * A library exporting it is refused with an error naming it; use flexilib_alloc. */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FLEXILIB_H */

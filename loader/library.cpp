@@ -1,0 +1,173 @@
+// Loading a handler library: private image (memfd), dlopen, symbol checks, hooks.
+#include "loader/library.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utility>
+
+namespace flexilib::loader {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// An owned file descriptor.
+class Fd {
+public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(Fd &&other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd &operator=(Fd &&other) noexcept {
+    std::swap(fd_, other.fd_);
+    return *this;
+  }
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+
+private:
+  int fd_;
+};
+
+std::string errno_text(const std::string &what) {
+  return what + ": " + std::strerror(errno);
+}
+
+std::string base_name(const std::string &path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Copies the library file into a sealed-by-convention memfd and returns it. A file
+// that is not ELF is refused here with a plainer message than dlerror() would give.
+Fd copy_to_memory(const std::string &path, std::string &error) {
+  Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file) {
+    error = errno_text("cannot open");
+    return Fd();
+  }
+  struct stat info {};
+  if (::fstat(file.get(), &info) != 0) {
+    error = errno_text("cannot stat");
+    return Fd();
+  }
+  char magic[4] = {};
+  if (info.st_size < 4 || ::pread(file.get(), magic, 4, 0) != 4 ||
+      std::memcmp(magic,
+                  "\x7f"
+                  "ELF",
+                  4) != 0) {
+    error = "not a shared library (no ELF header)";
+    return Fd();
+  }
+  Fd image(::memfd_create(("flexilib:" + base_name(path)).c_str(), MFD_CLOEXEC));
+  if (!image) {
+    error = errno_text("memfd_create");
+    return Fd();
+  }
+  off_t offset = 0;
+  while (offset < info.st_size) {
+    ssize_t sent = ::sendfile(image.get(), file.get(), &offset, size_t(info.st_size - offset));
+    if (sent <= 0) {
+      error = sent == 0 ? "file shrank while being copied" : errno_text("copy");
+      return Fd();
+    }
+  }
+  return image;
+}
+
+template <typename Function> Function find_symbol(void *handle, const char *name) {
+  return reinterpret_cast<Function>(::dlsym(handle, name));
+}
+
+} // namespace
+
+// The dlopen handle and the memory image it was opened from, closed in that order.
+struct Library::Handle {
+  Fd image;
+  void *dl = nullptr;
+  ~Handle() {
+    if (dl) ::dlclose(dl);
+  }
+};
+
+Library::Library(Private, std::string path, uint64_t generation, EventSink events)
+    : path_(std::move(path)), generation_(generation), events_(std::move(events)),
+      handle_(std::make_unique<Handle>()) {}
+
+void Library::retire() {
+  retired_at_ns_ = Clock::now().time_since_epoch().count();
+}
+
+Library::~Library() {
+  const auto start = Clock::now();
+  if (on_unload_) on_unload_();
+  const double unload_ms = ms_since(start);
+  handle_.reset(); // dlclose, then the memory image
+  if (!events_ || retired_at_ns_ == 0) return;
+  const double drained_ms = double(start.time_since_epoch().count() - retired_at_ns_) / 1e6;
+  char figures[96];
+  std::snprintf(figures, sizeof figures, ": drained in %.3f ms, unload hook %.3f ms", drained_ms,
+                unload_ms);
+  events_("unloaded " + path_ + " generation " + std::to_string(generation_) + figures);
+}
+
+LoadOutcome Library::load(const std::string &path, uint64_t generation, EventSink events) {
+  const auto start = Clock::now();
+  auto fail = [&](const std::string &why) { return LoadOutcome{nullptr, path + ": " + why}; };
+
+  std::string error;
+  Fd image = copy_to_memory(path, error);
+  if (!image) return fail(error);
+
+  auto library = std::make_shared<Library>(Private{}, path, generation, std::move(events));
+  Handle &handle = *library->handle_;
+  handle.image = std::move(image);
+  const std::string image_path = "/proc/self/fd/" + std::to_string(handle.image.get());
+  handle.dl = ::dlopen(image_path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle.dl == nullptr) {
+    // dlerror() names the memfd path; say which file it was instead.
+    std::string text = ::dlerror();
+    if (auto at = text.find(image_path); at != std::string::npos)
+      text.replace(at, image_path.size(), base_name(path));
+    return fail("dlopen failed: " + text);
+  }
+  if (::dlsym(handle.dl, "zigInit") != nullptr)
+    return fail("exports zigInit: libraries that need FlexiLib's Zig allocator are not "
+                "supported; use flexilib_alloc from executors/flexilib.h");
+  library->handle_request_ =
+      find_symbol<decltype(library->handle_request_)>(handle.dl, "handle_request");
+  if (library->handle_request_ == nullptr) return fail("does not export handle_request");
+  if (auto *version = find_symbol<const uint32_t *>(handle.dl, "flexilib_abi_version"))
+    library->abi_version_ = *version;
+  if (library->abi_version_ > FLEXILIB_ABI_VERSION)
+    return fail("built for flexilib ABI version " + std::to_string(library->abi_version_) +
+                ", this server knows up to " + std::to_string(FLEXILIB_ABI_VERSION));
+  library->request_deinit_ = find_symbol<void (*)()>(handle.dl, "request_deinit");
+  library->load_ms_ = ms_since(start);
+
+  if (auto on_load = find_symbol<int (*)()>(handle.dl, "flexilib_on_load")) {
+    const auto init_start = Clock::now();
+    const int status = on_load();
+    library->init_ms_ = ms_since(init_start);
+    if (status != 0) return fail("flexilib_on_load returned " + std::to_string(status));
+  }
+  // Only a library whose load hook succeeded gets its unload hook called.
+  library->on_unload_ = find_symbol<void (*)()>(handle.dl, "flexilib_on_unload");
+  return {std::move(library), {}};
+}
+
+} // namespace flexilib::loader

@@ -1,0 +1,33 @@
+// Building route tables from a parsed configuration.
+#include "loader/route_table.hpp"
+
+namespace flexilib::loader {
+
+std::shared_ptr<LibrarySlot> LibraryRegistry::slot_for(const std::string &path) {
+  std::lock_guard lock(mutex_);
+  std::weak_ptr<LibrarySlot> &entry = slots_[path];
+  if (auto slot = entry.lock()) return slot;
+  auto slot = std::make_shared<LibrarySlot>(path, events_);
+  entry = slot;
+  std::erase_if(slots_, [](const auto &item) { return item.second.expired(); });
+  return slot;
+}
+
+std::string resolve_target(const std::string &config_path, const std::string &target) {
+  if (!target.empty() && target[0] == '/') return target;
+  const size_t slash = config_path.rfind('/');
+  if (slash == std::string::npos) return target;
+  return config_path.substr(0, slash + 1) + target;
+}
+
+std::shared_ptr<const RouteTable>
+build_route_table(const std::string &config_path, const Config &config, LibraryRegistry &registry) {
+  auto table = std::make_shared<RouteTable>();
+  table->config_path = config_path;
+  table->rules = config.rules;
+  for (const Rule &rule : config.rules)
+    table->libraries.push_back(registry.slot_for(resolve_target(config_path, rule.target)));
+  return table;
+}
+
+} // namespace flexilib::loader

@@ -1,0 +1,45 @@
+// The routing state the server serves from: proxy.ini's rules, each with the library
+// slot it leads to. A table is immutable once built; a configuration reload builds a
+// new one and swaps it in whole, so a request sees one consistent table throughout.
+#pragma once
+
+#include "loader/config.hpp"
+#include "loader/library_slot.hpp"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace flexilib::loader {
+
+struct RouteTable {
+  std::string config_path;
+  std::vector<Rule> rules;                             // in file order
+  std::vector<std::shared_ptr<LibrarySlot>> libraries; // libraries[i] serves rules[i]
+};
+
+// Hands out one slot per library file, so that every rule and every configuration
+// generation naming the same file shares its loaded generation. A slot lives while
+// some table uses it; after that, its library closes once its requests drain.
+class LibraryRegistry {
+public:
+  explicit LibraryRegistry(EventSink events) : events_(std::move(events)) {}
+
+  std::shared_ptr<LibrarySlot> slot_for(const std::string &path);
+
+private:
+  EventSink events_;
+  std::mutex mutex_;
+  std::map<std::string, std::weak_ptr<LibrarySlot>> slots_;
+};
+
+// Resolves each rule's target against the directory of the config file (FlexiLib
+// reads proxy.ini from its working directory, so for it the two are the same).
+std::string resolve_target(const std::string &config_path, const std::string &target);
+
+std::shared_ptr<const RouteTable>
+build_route_table(const std::string &config_path, const Config &config, LibraryRegistry &registry);
+
+} // namespace flexilib::loader

@@ -1,0 +1,167 @@
+// Socket reads and writes for one connection, buffered per serving thread.
+#include "server/connection.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace flexilib::server {
+
+namespace {
+constexpr size_t flush_threshold = 64 * 1024; // a large body goes out while it is written
+}
+
+Connection::Connection(int fd_, std::string peer_ip_, int peer_port_, std::string local_ip_,
+                       int local_port_)
+    : fd(fd_), peer_ip(std::move(peer_ip_)), peer_port(peer_port_), local_ip(std::move(local_ip_)),
+      local_port(local_port_), peer(peer_ip + ":" + std::to_string(peer_port)) {}
+
+Connection::~Connection() {
+  ::close(fd);
+}
+
+bool ConnectionStream::wait_for(short events, int timeout_ms) const {
+  pollfd entry{connection_.fd, events, 0};
+  int ready;
+  do {
+    ready = ::poll(&entry, 1, timeout_ms);
+  } while (ready < 0 && errno == EINTR);
+  return ready > 0;
+}
+
+ssize_t ConnectionStream::receive(char *ptr, size_t size) {
+  for (;;) {
+    ssize_t got = ::recv(connection_.fd, ptr, size, 0);
+    if (got >= 0) return got;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) return -1;
+    if (!wait_for(POLLIN, timeouts_.read_ms)) return -1;
+  }
+}
+
+bool ConnectionStream::fill_without_waiting() {
+  auto &input = buffers_.input;
+  if (buffers_.begin > 0) { // make room: unread bytes move to the front
+    std::copy(input.begin() + long(buffers_.begin), input.begin() + long(buffers_.end),
+              input.begin());
+    buffers_.end -= buffers_.begin;
+    buffers_.begin = 0;
+  }
+  if (buffers_.end == input.size()) return true; // full: the caller decides
+  ssize_t got;
+  do {
+    got = ::recv(connection_.fd, input.data() + buffers_.end, input.size() - buffers_.end,
+                 MSG_DONTWAIT);
+  } while (got < 0 && errno == EINTR);
+  if (got > 0) buffers_.end += size_t(got);
+  if (got == 0) return false;
+  return got > 0 || errno == EAGAIN;
+}
+
+bool ConnectionStream::is_readable() const {
+  return buffers_.begin != buffers_.end || wait_for(POLLIN, timeouts_.read_ms);
+}
+
+bool ConnectionStream::is_writable() const {
+  return !failed_;
+}
+
+ssize_t ConnectionStream::read(char *ptr, size_t size) {
+  if (buffers_.begin == buffers_.end) {
+    // A large read (a body) goes straight to the caller; small ones refill the buffer.
+    if (size >= buffers_.input.size()) return receive(ptr, size);
+    buffers_.begin = buffers_.end = 0;
+    ssize_t got = receive(buffers_.input.data(), buffers_.input.size());
+    if (got <= 0) return got;
+    buffers_.end = size_t(got);
+  }
+  const size_t count = std::min(size, buffers_.end - buffers_.begin);
+  std::copy_n(buffers_.input.data() + buffers_.begin, count, ptr);
+  buffers_.begin += count;
+  return ssize_t(count);
+}
+
+// cpp-httplib writes the status line and headers in one write, then the body. The
+// status comes from there, so the log shows what was really sent, including responses
+// cpp-httplib makes itself (400, 414...). cpp-httplib 0.11 has no way to set a reason
+// phrase, so a library's own one replaces the standard text here.
+void ConnectionStream::record_status_line(const char *ptr, size_t size) {
+  std::string_view head(ptr, size);
+  if (!head.starts_with("HTTP/1.1 ") || head.size() < 12) return;
+  int status = 0;
+  std::from_chars(head.data() + 9, head.data() + 12, status);
+  if (status >= 100 && status < 200) return; // an interim response: the real one follows
+  status_ = status;
+  head_written_ = true;
+  const size_t line_end = head.find("\r\n");
+  if (reason_.empty() || line_end == std::string_view::npos) {
+    buffers_.output.append(ptr, size);
+    return;
+  }
+  buffers_.output.append(ptr, 13); // "HTTP/1.1 NNN "
+  buffers_.output.append(reason_);
+  buffers_.output.append(ptr + line_end, size - line_end);
+}
+
+ssize_t ConnectionStream::write(const char *ptr, size_t size) {
+  if (failed_) return -1;
+  if (!head_written_) {
+    record_status_line(ptr, size);
+    if (!head_written_) buffers_.output.append(ptr, size);
+  } else if (size >= flush_threshold) {
+    // A large body goes out from the caller's memory rather than through a copy.
+    body_bytes_ += size;
+    if (!flush() || !send_all(ptr, size)) return -1;
+    return ssize_t(size);
+  } else {
+    body_bytes_ += size;
+    buffers_.output.append(ptr, size);
+  }
+  if (buffers_.output.size() >= flush_threshold && !flush()) return -1;
+  return ssize_t(size);
+}
+
+bool ConnectionStream::flush() {
+  std::string &output = buffers_.output;
+  send_all(output.data(), output.size());
+  output.clear();
+  return !failed_;
+}
+
+bool ConnectionStream::send_all(const char *data, size_t size) {
+  size_t sent = 0;
+  while (sent < size && !failed_) {
+    ssize_t n = ::send(connection_.fd, data + sent, size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      sent += size_t(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && errno == EAGAIN) {
+      failed_ = !wait_for(POLLOUT, timeouts_.write_ms);
+    } else {
+      failed_ = true;
+    }
+  }
+  return !failed_;
+}
+
+void ConnectionStream::reset_response() {
+  status_ = 0;
+  head_written_ = false;
+  body_bytes_ = 0;
+  reason_ = {};
+}
+
+void ConnectionStream::get_remote_ip_and_port(std::string &ip, int &port) const {
+  ip = connection_.peer_ip;
+  port = connection_.peer_port;
+}
+
+void ConnectionStream::get_local_ip_and_port(std::string &ip, int &port) const {
+  ip = connection_.local_ip;
+  port = connection_.local_port;
+}
+
+} // namespace flexilib::server

@@ -1,0 +1,104 @@
+// One client connection, and the httplib::Stream through which cpp-httplib reads a
+// request from it and writes the response. Connections are owned by the worker pool;
+// the stream exists for one dispatch, on the thread that serves it.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace flexilib::server {
+
+using Clock = std::chrono::steady_clock;
+
+struct Connection {
+  Connection(int fd, std::string peer_ip, int peer_port, std::string local_ip, int local_port);
+  ~Connection();
+  Connection(const Connection &) = delete;
+  Connection &operator=(const Connection &) = delete;
+
+  const int fd;
+  const std::string peer_ip;
+  const int peer_port;
+  const std::string local_ip;
+  const int local_port;
+  const std::string peer; // "ip:port", as the request log prints it
+
+  // Bytes received but not yet used (a pipelined request, or the start of a head
+  // still arriving), carried between dispatches; empty nearly always.
+  std::string pending;
+  // When the connection was last active, and when a head started arriving
+  // (Clock::time_point{} when none is waiting), for the idle and header deadlines.
+  std::atomic<Clock::rep> last_active{0};
+  std::atomic<Clock::rep> head_started{0};
+  // True while a serving thread owns the connection (it is out of the epoll set).
+  std::atomic<bool> busy{false};
+  // Requests served so far; touched only by the thread that owns the connection.
+  size_t requests_served = 0;
+};
+
+// The per-thread buffers a stream reads into and writes through, reused by every
+// request the thread serves so that serving costs no per-request buffer allocation.
+struct StreamBuffers {
+  std::vector<char> input = std::vector<char>(16 * 1024);
+  size_t begin = 0, end = 0; // unread bytes are input[begin, end)
+  std::string output;        // the response, flushed in as few writes as possible
+
+  std::string_view unread() const { return {input.data() + begin, end - begin}; }
+};
+
+struct StreamTimeouts {
+  int read_ms = 5000;
+  int write_ms = 5000;
+};
+
+class ConnectionStream final : public httplib::Stream {
+public:
+  ConnectionStream(Connection &connection, StreamBuffers &buffers, StreamTimeouts timeouts)
+      : connection_(connection), buffers_(buffers), timeouts_(timeouts) {}
+
+  // Reads whatever the socket has now, without waiting. Returns false on EOF or error.
+  bool fill_without_waiting();
+
+  // Writes out the buffered response. False when the client is gone.
+  bool flush();
+
+  // What was written for the current response: status (from the status line) and
+  // body bytes. reset_response() starts counting the next response.
+  int response_status() const { return status_; }
+  size_t response_body_bytes() const { return body_bytes_; }
+  void reset_response();
+  // A reason phrase to put in the next status line instead of cpp-httplib's.
+  void set_reason_phrase(std::string_view reason) { reason_ = reason; }
+
+  // httplib::Stream
+  bool is_readable() const override;
+  bool is_writable() const override;
+  ssize_t read(char *ptr, size_t size) override;
+  ssize_t write(const char *ptr, size_t size) override;
+  void get_remote_ip_and_port(std::string &ip, int &port) const override;
+  void get_local_ip_and_port(std::string &ip, int &port) const override;
+  socket_t socket() const override { return connection_.fd; }
+
+private:
+  bool wait_for(short events, int timeout_ms) const;
+  ssize_t receive(char *ptr, size_t size);
+  bool send_all(const char *data, size_t size);
+  void record_status_line(const char *ptr, size_t size);
+
+  Connection &connection_;
+  StreamBuffers &buffers_;
+  StreamTimeouts timeouts_;
+  int status_ = 0;
+  bool head_written_ = false;
+  size_t body_bytes_ = 0;
+  std::string_view reason_;
+  bool failed_ = false;
+};
+
+} // namespace flexilib::server

@@ -1,0 +1,82 @@
+// Splitting a raw request head into the request line and ordered headers.
+#include "server/request_head.hpp"
+
+#include <algorithm>
+#include <strings.h>
+
+namespace flexilib::server {
+
+namespace {
+
+std::string_view trim(std::string_view text) {
+  const auto is_space = [](char c) { return c == ' ' || c == '\t'; };
+  while (!text.empty() && is_space(text.front()))
+    text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back()))
+    text.remove_suffix(1);
+  return text;
+}
+
+// Calls `visit` with each line of `head` after the request line, without its CRLF;
+// lines that end in a bare LF are skipped.
+template <typename Visit> void for_each_header_line(std::string_view head, Visit visit) {
+  size_t start = head.find('\n');
+  while (start != std::string_view::npos && start + 1 < head.size()) {
+    const size_t end = head.find('\n', start + 1);
+    if (end == std::string_view::npos) return;
+    std::string_view line = head.substr(start + 1, end - start - 1);
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+      if (!line.empty()) visit(line);
+    }
+    start = end;
+  }
+}
+
+} // namespace
+
+size_t find_head_end(std::string_view buffer) {
+  const size_t blank = buffer.find("\n\r\n");
+  return blank == std::string_view::npos ? 0 : blank + 3;
+}
+
+RequestHead parse_request_head(std::string_view head, Arena &arena) {
+  RequestHead result;
+  const size_t first_end = head.find('\n');
+  result.request_line = head.substr(0, first_end);
+  if (!result.request_line.empty() && result.request_line.back() == '\r')
+    result.request_line.remove_suffix(1);
+
+  size_t capacity = 0;
+  for_each_header_line(head, [&](std::string_view) { ++capacity; });
+  if (capacity == 0) return result;
+  auto *headers =
+      static_cast<flexilib_header *>(arena.allocate(capacity * sizeof(flexilib_header)));
+  if (headers == nullptr) return result;
+
+  size_t count = 0;
+  for_each_header_line(head, [&](std::string_view line) {
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) return;
+    std::string_view name = line.substr(0, colon);
+    std::string_view value = trim(line.substr(colon + 1));
+    headers[count++] = {const_cast<char *>(name.data()), name.size(),
+                        const_cast<char *>(value.data()), value.size()};
+  });
+  result.headers = headers;
+  result.header_count = count;
+  return result;
+}
+
+const flexilib_header *find_header(const flexilib_header *headers, size_t count,
+                                   std::string_view name) {
+  for (size_t i = 0; i < count; ++i) {
+    const flexilib_header &header = headers[i];
+    if (header.name_len == name.size() &&
+        ::strncasecmp(header.name_ptr, name.data(), name.size()) == 0)
+      return &header;
+  }
+  return nullptr;
+}
+
+} // namespace flexilib::server

@@ -1,0 +1,104 @@
+// Parses the command line and the environment into Settings.
+#include "server/settings.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <string_view>
+
+namespace flexilib::server {
+
+namespace {
+
+// A whole decimal number within [min, max]; anything else (signs, spaces, junk) is refused.
+std::optional<long> parse_number(std::string_view text, long min, long max) {
+  long value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || text.empty()) return {};
+  if (value < min || value > max) return {};
+  return value;
+}
+
+void read_number(const EnvLookup &env, const char *name, long min, long max,
+                 std::vector<std::string> &errors, auto &&store) {
+  const char *text = env(name);
+  if (text == nullptr) return;
+  if (auto value = parse_number(text, min, max)) {
+    store(*value);
+    return;
+  }
+  errors.push_back(std::string(name) + "=\"" + text + "\" is not a whole number from " +
+                   std::to_string(min) + " to " + std::to_string(max));
+}
+
+void read_arguments(const std::vector<std::string> &args, Settings &settings,
+                    std::vector<std::string> &errors) {
+  bool have_config_path = false;
+  for (const std::string &arg : args) {
+    if (arg == "--help" || arg == "-h") {
+      settings.mode = Settings::Mode::help;
+    } else if (arg == "--version" || arg == "-v") {
+      settings.mode = Settings::Mode::version;
+    } else if (arg == "--check" || arg == "-t") {
+      settings.mode = Settings::Mode::check;
+    } else if (!arg.empty() && arg[0] == '-') {
+      errors.push_back("unknown option " + arg + " (see --help)");
+    } else if (have_config_path) {
+      errors.push_back("only one configuration file can be given, not also " + arg);
+    } else {
+      settings.config_path = arg;
+      have_config_path = true;
+    }
+  }
+}
+
+} // namespace
+
+SettingsResult parse_settings(const std::vector<std::string> &args, const EnvLookup &env,
+                              size_t cpu_count, bool debug_build) {
+  SettingsResult result;
+  Settings &settings = result.settings;
+  std::vector<std::string> &errors = result.errors;
+
+  read_arguments(args, settings, errors);
+
+  settings.thread_count = std::max<size_t>(1, cpu_count);
+  if (debug_build) settings.thread_count = std::min<size_t>(settings.thread_count, 4);
+
+  read_number(env, "PORT", 0, 65535, errors, [&](long v) { settings.port = int(v); });
+  read_number(env, "SERVER_THREAD_COUNT", 1, 1024, errors,
+              [&](long v) { settings.thread_count = size_t(v); });
+  read_number(env, "RESPONSE_PREALLOCATION_KB", 0, 1024 * 1024, errors,
+              [&](long v) { settings.preallocation_bytes = size_t(v) * 1024; });
+  if (const char *address = env("LISTEN_ADDRESS")) {
+    if (*address == '\0')
+      errors.push_back("LISTEN_ADDRESS is set but empty");
+    else
+      settings.listen_address = address;
+  }
+  return result;
+}
+
+std::string usage_text() {
+  return R"(Usage: flexilib [options] [CONFIG]
+
+Serves HTTP by calling handler libraries routed by CONFIG (default: proxy.ini in
+the working directory).
+
+Options:
+  -t, --check     parse CONFIG and open every library it names, report each problem
+                  with its line number, exit non-zero on any
+  -h, --help      show this text
+  -v, --version   show the version
+
+Environment:
+  PORT                        listening port (default 8069; 0 picks a free port)
+  LISTEN_ADDRESS              address to listen on (default 0.0.0.0, all interfaces)
+  SERVER_THREAD_COUNT         serving threads (default: the CPU count; at most 4 in a
+                              debug build)
+  RESPONSE_PREALLOCATION_KB   per-thread request arena in KiB (default 8)
+
+Signals: SIGHUP reloads CONFIG; SIGINT and SIGTERM stop the server.
+)";
+}
+
+} // namespace flexilib::server

@@ -1,0 +1,75 @@
+// Unit tests of reading settings from the command line and the environment.
+#include "server/settings.hpp"
+
+#include <catch2/catch.hpp>
+#include <map>
+
+using namespace flexilib::server;
+
+namespace {
+SettingsResult parse(std::map<std::string, std::string> env, std::vector<std::string> args = {},
+                     size_t cpus = 8, bool debug = false) {
+  return parse_settings(
+      args,
+      [&env](const char *name) -> const char * {
+        auto found = env.find(name);
+        return found == env.end() ? nullptr : found->second.c_str();
+      },
+      cpus, debug);
+}
+} // namespace
+
+TEST_CASE("defaults follow FlexiLib", "[settings]") {
+  SettingsResult result = parse({});
+  REQUIRE(result.errors.empty());
+  CHECK(result.settings.port == 8069);
+  CHECK(result.settings.listen_address == "0.0.0.0");
+  CHECK(result.settings.thread_count == 8);
+  CHECK(result.settings.preallocation_bytes == 8192);
+  CHECK(result.settings.config_path == "proxy.ini");
+  CHECK(result.settings.mode == Settings::Mode::serve);
+}
+
+TEST_CASE("a debug build serves with at most 4 threads by default", "[settings]") {
+  CHECK(parse({}, {}, 8, true).settings.thread_count == 4);
+  CHECK(parse({}, {}, 2, true).settings.thread_count == 2);
+  CHECK(parse({{"SERVER_THREAD_COUNT", "6"}}, {}, 8, true).settings.thread_count == 6);
+}
+
+TEST_CASE("environment values are read", "[settings]") {
+  SettingsResult result = parse({{"PORT", "0"},
+                                 {"SERVER_THREAD_COUNT", "2"},
+                                 {"RESPONSE_PREALLOCATION_KB", "16"},
+                                 {"LISTEN_ADDRESS", "127.0.0.1"}});
+  REQUIRE(result.errors.empty());
+  CHECK(result.settings.port == 0);
+  CHECK(result.settings.thread_count == 2);
+  CHECK(result.settings.preallocation_bytes == 16 * 1024);
+  CHECK(result.settings.listen_address == "127.0.0.1");
+}
+
+TEST_CASE("invalid environment values are refused naming the variable", "[settings]") {
+  for (const auto &[name, value] :
+       std::map<std::string, std::string>{{"PORT", "80x"},
+                                          {"PORT", "70000"},
+                                          {"PORT", "-1"},
+                                          {"PORT", ""},
+                                          {"SERVER_THREAD_COUNT", "0"},
+                                          {"SERVER_THREAD_COUNT", "two"},
+                                          {"RESPONSE_PREALLOCATION_KB", " 8"},
+                                          {"LISTEN_ADDRESS", ""}}) {
+    SettingsResult result = parse({{name, value}});
+    INFO(name << "=" << value);
+    REQUIRE(result.errors.size() == 1);
+    CHECK(result.errors[0].find(name) != std::string::npos);
+  }
+}
+
+TEST_CASE("options and the config path come from the command line", "[settings]") {
+  CHECK(parse({}, {"--check"}).settings.mode == Settings::Mode::check);
+  CHECK(parse({}, {"-t", "other.ini"}).settings.config_path == "other.ini");
+  CHECK(parse({}, {"--help"}).settings.mode == Settings::Mode::help);
+  CHECK(parse({}, {"--version"}).settings.mode == Settings::Mode::version);
+  CHECK(parse({}, {"--bogus"}).errors.size() == 1);
+  CHECK(parse({}, {"a.ini", "b.ini"}).errors.size() == 1);
+}

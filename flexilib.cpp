@@ -46,8 +46,19 @@ sigset_t control_signals() {
   return signals;
 }
 
+server::PipelineLimits pipeline_limits(const server::Settings &settings) {
+  server::PipelineLimits limits;
+  limits.max_head_bytes = settings.max_head_bytes;
+  limits.framing = {settings.max_header_count, settings.max_body_bytes};
+  limits.keep_alive_seconds = settings.keep_alive_seconds;
+  limits.timeouts = {settings.read_timeout_ms, settings.write_timeout_ms};
+  return limits;
+}
+
 int serve(const server::Settings &settings) {
-  loader::Configuration configuration(settings.config_path, server::write_diagnostic);
+  stats::RequestStats request_stats(settings.thread_count, settings.recent_requests);
+  loader::Configuration configuration(settings.config_path, server::write_diagnostic,
+                                      &request_stats);
   if (!configuration.reload().applied) return 1;
 
   server::Listener listener(settings.listen_address, settings.port);
@@ -59,9 +70,9 @@ int serve(const server::Settings &settings) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr); // the serving threads inherit this
   std::signal(SIGPIPE, SIG_IGN);                 // a closed stdout must not kill us
 
-  server::RequestPipeline pipeline(configuration, server::PipelineLimits{});
+  server::RequestPipeline pipeline(configuration, pipeline_limits(settings), &request_stats);
   server::WorkerPool pool(listener.fd(), pipeline, settings.thread_count,
-                          settings.preallocation_bytes);
+                          settings.preallocation_bytes, settings.max_connections);
   server::write_diagnostic(std::to_string(settings.thread_count) + " serving threads, " +
                            std::to_string(settings.preallocation_bytes / 1024) +
                            " KiB arena each, config " + settings.config_path);

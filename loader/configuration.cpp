@@ -5,8 +5,9 @@
 
 namespace flexilib::loader {
 
-Configuration::Configuration(std::string config_path, EventSink events)
-    : path_(std::move(config_path)), events_(events), registry_(events), watcher_(events) {}
+Configuration::Configuration(std::string config_path, EventSink events, stats::RequestStats *stats)
+    : path_(std::move(config_path)), events_(events), stats_(stats), registry_(events),
+      watcher_(events) {}
 
 ConfigReloadOutcome Configuration::reload() {
   std::lock_guard lock(reload_mutex_);
@@ -20,7 +21,7 @@ ConfigReloadOutcome Configuration::reload() {
             (current() ? "; the previous routes stay" : ""));
     return outcome;
   }
-  auto table = build_route_table(path_, config, registry_);
+  auto table = build_route_table(path_, config, registry_, stats_);
   for (const auto &slot : table->libraries)
     watcher_.watch(slot);
   current_.store(std::move(table), std::memory_order_release);

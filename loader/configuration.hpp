@@ -22,7 +22,8 @@ struct ConfigReloadOutcome {
 
 class Configuration {
 public:
-  Configuration(std::string config_path, EventSink events);
+  // `stats`, when given, receives per-route and per-library figures.
+  Configuration(std::string config_path, EventSink events, stats::RequestStats *stats = nullptr);
 
   // Reloads the library file `path` (as resolved from proxy.ini) as a new
   // generation; an error when no active route uses that file.
@@ -42,6 +43,7 @@ public:
 private:
   const std::string path_;
   const EventSink events_;
+  stats::RequestStats *const stats_;
   LibraryRegistry registry_;
   LibraryWatcher watcher_;
   std::mutex reload_mutex_; // one reload at a time

@@ -13,6 +13,11 @@ std::shared_ptr<LibrarySlot> LibraryRegistry::slot_for(const std::string &path) 
   return slot;
 }
 
+std::string route_name(const Rule &rule) {
+  if (rule.header_name.empty()) return rule.path_prefix;
+  return rule.header_name + ": " + rule.header_value_prefix + " " + rule.path_prefix;
+}
+
 std::string resolve_target(const std::string &config_path, const std::string &target) {
   if (!target.empty() && target[0] == '/') return target;
   const size_t slash = config_path.rfind('/');
@@ -20,13 +25,19 @@ std::string resolve_target(const std::string &config_path, const std::string &ta
   return config_path.substr(0, slash + 1) + target;
 }
 
-std::shared_ptr<const RouteTable>
-build_route_table(const std::string &config_path, const Config &config, LibraryRegistry &registry) {
+std::shared_ptr<const RouteTable> build_route_table(const std::string &config_path,
+                                                    const Config &config, LibraryRegistry &registry,
+                                                    stats::RequestStats *stats) {
   auto table = std::make_shared<RouteTable>();
   table->config_path = config_path;
   table->rules = config.rules;
-  for (const Rule &rule : config.rules)
-    table->libraries.push_back(registry.slot_for(resolve_target(config_path, rule.target)));
+  for (const Rule &rule : config.rules) {
+    auto slot = registry.slot_for(resolve_target(config_path, rule.target));
+    table->route_names.push_back(route_name(rule));
+    table->route_totals.push_back(stats ? stats->route_totals(table->route_names.back()) : nullptr);
+    table->library_totals.push_back(stats ? stats->library_totals(slot->path()) : nullptr);
+    table->libraries.push_back(std::move(slot));
+  }
   return table;
 }
 

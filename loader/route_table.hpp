@@ -5,6 +5,7 @@
 
 #include "loader/config.hpp"
 #include "loader/library_slot.hpp"
+#include "stats/request_stats.hpp"
 
 #include <map>
 #include <memory>
@@ -18,7 +19,14 @@ struct RouteTable {
   std::string config_path;
   std::vector<Rule> rules;                             // in file order
   std::vector<std::shared_ptr<LibrarySlot>> libraries; // libraries[i] serves rules[i]
+  std::vector<std::string> route_names;                // "Host: iam /", "/c": for figures
+  // Figures of each rule and of its library, kept across reloads by name (null
+  // when the table was built without statistics, as --check does).
+  std::vector<std::shared_ptr<stats::Totals>> route_totals, library_totals;
 };
+
+// How a rule is named in logs and figures: its key as proxy.ini writes it.
+std::string route_name(const Rule &rule);
 
 // Hands out one slot per library file, so that every rule and every configuration
 // generation naming the same file shares its loaded generation. A slot lives while
@@ -39,7 +47,8 @@ private:
 // reads proxy.ini from its working directory, so for it the two are the same).
 std::string resolve_target(const std::string &config_path, const std::string &target);
 
-std::shared_ptr<const RouteTable>
-build_route_table(const std::string &config_path, const Config &config, LibraryRegistry &registry);
+std::shared_ptr<const RouteTable> build_route_table(const std::string &config_path,
+                                                    const Config &config, LibraryRegistry &registry,
+                                                    stats::RequestStats *stats);
 
 } // namespace flexilib::loader

@@ -10,8 +10,6 @@
 
 namespace flexilib::server {
 
-namespace {
-
 // What one request carries from step to step. It lives on the serving thread's stack;
 // cpp-httplib's handler signature has no room for it, hence the thread-local pointer.
 struct RequestContext {
@@ -20,11 +18,30 @@ struct RequestContext {
   Arena &arena;
   RequestHead head;
   Clock::time_point start;
-  Clock::time_point response_ready;
-  std::shared_ptr<const loader::RouteTable> table;
-  std::shared_ptr<loader::Library> library; // keeps the generation loaded until done
+  Clock::time_point response_ready{};
+  Clock::time_point end{};
+  std::chrono::system_clock::time_point wall_start = std::chrono::system_clock::now();
+  std::shared_ptr<const loader::RouteTable> table{};
+  std::shared_ptr<loader::Library> library{}; // keeps the generation loaded until done
+  int rule = -1;                              // index into table->rules, -1: none matched
+  size_t body_length = 0;                     // from Content-Length, already checked
+  bool chunked = false;
 };
+namespace {
+
 thread_local RequestContext *current_request = nullptr;
+
+// cpp-httplib must not apply Range or compress bodies: the handler's response goes
+// out as the handler made it (the library still sees both headers, from the raw head).
+// A request without Content-Length or Transfer-Encoding has no body (RFC 9112 6.3),
+// but cpp-httplib would read one until the connection closes: say so.
+void prepare_for_httplib(httplib::Request &request) {
+  request.ranges.clear();
+  request.headers.erase("Accept-Encoding");
+  if (!request.has_header("Content-Length") && !request.has_header("Transfer-Encoding"))
+    request.set_header("Content-Length", "0");
+}
+const std::function<void(httplib::Request &)> httplib_request_setup = prepare_for_httplib;
 
 double ms_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double, std::milli>(to - from).count();
@@ -69,12 +86,13 @@ bool is_framing_header(std::string_view name) {
 
 } // namespace
 
-RequestPipeline::RequestPipeline(loader::Configuration &configuration, PipelineLimits limits)
-    : configuration_(configuration), limits_(limits) {
+RequestPipeline::RequestPipeline(loader::Configuration &configuration, PipelineLimits limits,
+                                 stats::RequestStats *stats)
+    : configuration_(configuration), limits_(limits), stats_(stats) {
   using httplib::Server;
   parser_.set_keep_alive_max_count(limits_.max_requests_per_connection);
   parser_.set_keep_alive_timeout(limits_.keep_alive_seconds);
-  parser_.set_payload_max_length(limits_.max_body_bytes);
+  parser_.set_payload_max_length(limits_.framing.max_body_bytes);
   parser_.set_pre_routing_handler(
       [this](const httplib::Request &request, httplib::Response &response) {
         if (method_has_body(request.method)) return Server::HandlerResponse::Unhandled;
@@ -97,14 +115,29 @@ int match_route(RequestContext &context, const httplib::Request &request) {
                             context.head.header_count);
 }
 
-flexilib_request build_c_request(const RequestContext &context, const httplib::Request &request) {
+// cpp-httplib reads bodies only for POST, PUT, PATCH and DELETE. Another method may
+// carry one too (a GET with a body is unusual but legal): read it here, so that the
+// library sees it and the next request on the connection starts where it should.
+bool read_body_httplib_skips(RequestContext &context, std::string &body) {
+  body.resize(context.body_length);
+  size_t have = 0;
+  while (have < body.size()) {
+    const ssize_t got = context.stream.read(body.data() + have, body.size() - have);
+    if (got <= 0) return false;
+    have += size_t(got);
+  }
+  return true;
+}
+
+flexilib_request build_c_request(const RequestContext &context, const httplib::Request &request,
+                                 std::string_view body) {
   return flexilib_request{
       request.target.data(),
       request.target.size(),
       const_cast<char *>(request.method.c_str()),
       request.method.size(),
-      const_cast<char *>(request.body.data()),
-      request.body.size(),
+      const_cast<char *>(body.data()),
+      body.size(),
       context.head.headers,
       context.head.header_count,
   };
@@ -159,9 +192,18 @@ std::string translate_response(const flexilib_response &from, httplib::Response 
 
 void RequestPipeline::handle(const httplib::Request &request, httplib::Response &response) {
   RequestContext &context = *current_request;
+  std::string_view body = request.body;
+  thread_local std::string skipped_body;
+  if (!method_has_body(request.method) && (context.body_length > 0 || context.chunked)) {
+    if (context.chunked || !read_body_httplib_skips(context, skipped_body))
+      return respond_with_error(response, 400,
+                                "400 Bad Request: a chunked body is only read for POST, PUT, "
+                                "PATCH and DELETE");
+    body = skipped_body;
+  }
   context.table = configuration_.current();
 
-  const int rule = match_route(context, request);
+  const int rule = context.rule = match_route(context, request);
   if (rule < 0) return respond_with_error(response, 404, "404 Not Found: no route matches");
 
   std::string error;
@@ -171,7 +213,7 @@ void RequestPipeline::handle(const httplib::Request &request, httplib::Response 
                               "502 Bad Gateway: the handler library for this route cannot "
                               "be loaded (the server log says why)");
 
-  flexilib_request c_request = build_c_request(context, request);
+  flexilib_request c_request = build_c_request(context, request, body);
   flexilib_response *c_response = context.library->handle_request(&c_request);
   context.response_ready = Clock::now();
   const std::string &library = context.library->path();
@@ -190,50 +232,108 @@ void RequestPipeline::handle(const httplib::Request &request, httplib::Response 
   }
 }
 
+namespace {
+
+// Answers a request that is refused before cpp-httplib sees it, and ends the
+// connection: after a framing problem the rest of the stream cannot be trusted.
+void write_refusal(ConnectionStream &stream, int status) {
+  const char *reason = status == 413   ? "Content Too Large"
+                       : status == 431 ? "Request Header Fields Too Large"
+                       : status == 501 ? "Not Implemented"
+                                       : "Bad Request";
+  const std::string response = "HTTP/1.1 " + std::to_string(status) + " " + reason +
+                               "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+  stream.write(response.data(), response.size());
+}
+
+// Statuses after which the request's body may not have been read, so the next bytes
+// on the connection are not the start of a request.
+bool ends_connection(int status) {
+  return status == 400 || status == 408 || status == 413 || status == 414 || status == 431 ||
+         status == 501;
+}
+
+} // namespace
+
 bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream,
-                                StreamBuffers &buffers, Arena &arena, size_t head_length,
+                                ServingThread &thread, size_t head_length,
                                 bool last_on_connection) {
   // The head is copied before cpp-httplib consumes it: the headers handed to the
   // library point into this copy, which a buffer refill for the body cannot move.
   thread_local std::string head;
-  head.assign(buffers.unread().substr(0, head_length));
+  head.assign(thread.buffers.unread().substr(0, head_length));
 
-  RequestContext context{connection,   stream, arena,   parse_request_head(head, arena),
-                         Clock::now(), {},     nullptr, nullptr};
+  Arena &arena = thread.arena;
+  RequestContext context{connection, stream, arena, parse_request_head(head, arena), Clock::now()};
   current_request = &context;
   stream.reset_response();
 
-  // cpp-httplib must not apply Range or compress bodies: the handler's response goes
-  // out as the handler made it. The library still sees both headers (from `head`).
-  // A request without Content-Length or Transfer-Encoding has no body (RFC 9112
-  // 6.3), but cpp-httplib would read one until the connection closes: say so.
-  static const std::function<void(httplib::Request &)> setup = [](httplib::Request &request) {
-    request.ranges.clear();
-    request.headers.erase("Accept-Encoding");
-    if (!request.has_header("Content-Length") && !request.has_header("Transfer-Encoding"))
-      request.set_header("Content-Length", "0");
-  };
+  bool ok = false;
   bool connection_closed = false;
-  bool ok = parser_.process_request(stream, last_on_connection, connection_closed, setup);
-  ok = stream.flush() && ok;
+  const FramingVerdict framing = check_framing(context.head, limits_.framing);
+  if (framing.status != 0) {
+    write_diagnostic(connection.peer + ": " + std::string(framing.problem) + ", answered " +
+                     std::to_string(framing.status));
+    thread.buffers.begin = thread.buffers.end; // nothing more is read from this connection
+    write_refusal(stream, framing.status);
+  } else {
+    context.body_length = framing.content_length;
+    context.chunked = framing.chunked;
+    ok = parser_.process_request(stream, last_on_connection, connection_closed,
+                                 httplib_request_setup);
+  }
+  ok = stream.flush() && ok && !ends_connection(stream.response_status());
   if (context.library) context.library->request_deinit();
-  const Clock::time_point end = Clock::now();
+  context.end = Clock::now();
   ++connection.requests_served;
 
-  write_access_log({connection.peer, context.head.request_line, stream.response_status(),
-                    context.response_ready == Clock::time_point{}
-                        ? ms_between(context.start, end)
-                        : ms_between(context.start, context.response_ready),
-                    stream.response_body_bytes(), ms_between(context.start, end), arena.capacity(),
-                    arena.allocated()});
+  record(context, thread.index);
   current_request = nullptr;
-  context.library.reset();
   arena.reset();
   return ok && !connection_closed && !last_on_connection;
 }
 
-RequestPipeline::Next RequestPipeline::serve(Connection &connection, StreamBuffers &buffers,
-                                             Arena &arena) {
+// The last step: the log line and the admin figures.
+void RequestPipeline::record(const RequestContext &context, unsigned thread) {
+  const Clock::time_point ready =
+      context.response_ready == Clock::time_point{} ? context.end : context.response_ready;
+  const double ttfb_ms = ms_between(context.start, ready);
+  const double ttlb_ms = ms_between(context.start, context.end);
+  const ConnectionStream &stream = context.stream;
+  write_access_log({context.connection.peer, context.head.request_line, stream.response_status(),
+                    ttfb_ms, stream.response_body_bytes(), ttlb_ms, context.arena.capacity(),
+                    context.arena.allocated()});
+  if (stats_ == nullptr) return;
+
+  const std::string_view line = context.head.request_line;
+  const size_t method_end = std::min(line.find(' '), line.size());
+  const size_t target_end = std::min(line.find(' ', method_end + 1), line.size());
+  stats::RequestSample sample;
+  sample.time = context.wall_start;
+  sample.client = context.connection.peer;
+  sample.method = line.substr(0, method_end);
+  sample.target = line.substr(std::min(method_end + 1, line.size()), target_end - method_end - 1);
+  sample.status = stream.response_status();
+  sample.body_bytes = stream.response_body_bytes();
+  sample.ttfb_ms = ttfb_ms;
+  sample.ttlb_ms = ttlb_ms;
+  sample.prealloc_bytes = context.arena.capacity();
+  sample.alloc_bytes = context.arena.allocated();
+  sample.thread = thread;
+  stats::Totals *route = nullptr, *library = nullptr;
+  if (context.rule >= 0) {
+    const size_t rule = size_t(context.rule);
+    sample.route = context.table->route_names[rule];
+    sample.library = context.table->libraries[rule]->path();
+    route = context.table->route_totals[rule].get();
+    library = context.table->library_totals[rule].get();
+  }
+  if (context.library) sample.generation = context.library->generation();
+  stats_->record(sample, route, library);
+}
+
+RequestPipeline::Next RequestPipeline::serve(Connection &connection, ServingThread &thread) {
+  StreamBuffers &buffers = thread.buffers;
   ConnectionStream stream(connection, buffers, limits_.timeouts);
   buffers.begin = 0;
   buffers.end = std::min(connection.pending.size(), buffers.input.size());
@@ -248,10 +348,7 @@ RequestPipeline::Next RequestPipeline::serve(Connection &connection, StreamBuffe
       if (buffers.unread().size() >= limits_.max_head_bytes) {
         write_diagnostic(connection.peer + ": request head over " +
                          std::to_string(limits_.max_head_bytes) + " bytes, answered 431");
-        static constexpr std::string_view too_large =
-            "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\n"
-            "Connection: close\r\n\r\n";
-        stream.write(too_large.data(), too_large.size());
+        write_refusal(stream, 431);
         stream.flush();
         return Next::close;
       }
@@ -264,7 +361,7 @@ RequestPipeline::Next RequestPipeline::serve(Connection &connection, StreamBuffe
     connection.head_started = 0;
     const bool last =
         !open || connection.requests_served + 1 >= limits_.max_requests_per_connection;
-    if (!serve_one(connection, stream, buffers, arena, head_length, last)) return Next::close;
+    if (!serve_one(connection, stream, thread, head_length, last)) return Next::close;
     if (buffers.unread().empty()) return Next::wait_for_more;
   }
 }

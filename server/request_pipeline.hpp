@@ -8,30 +8,44 @@
 #include "loader/configuration.hpp"
 #include "server/arena.hpp"
 #include "server/connection.hpp"
+#include "server/request_framing.hpp"
 #include "server/settings.hpp"
+#include "stats/request_stats.hpp"
 
 #include <httplib.h>
 
 namespace flexilib::server {
 
 struct PipelineLimits {
-  size_t max_head_bytes = 16 * 1024; // request line and headers together
-  size_t max_body_bytes = 10 * 1024 * 1024;
+  size_t max_head_bytes = 16 * 1024; // request line and headers together: 431 above
+  FramingLimits framing;             // header count (431), body size (413)
   size_t max_requests_per_connection = 1000;
   int keep_alive_seconds = 5;
   StreamTimeouts timeouts;
 };
 
+struct RequestContext; // what one request carries from step to step
+
+// What each serving thread owns and lends to every request it serves.
+struct ServingThread {
+  ServingThread(unsigned index_, size_t arena_bytes) : index(index_), arena(arena_bytes) {}
+  const unsigned index;
+  Arena arena;
+  StreamBuffers buffers;
+};
+
 class RequestPipeline {
 public:
-  RequestPipeline(loader::Configuration &configuration, PipelineLimits limits);
+  // `stats` (may be null) receives the figures of every request.
+  RequestPipeline(loader::Configuration &configuration, PipelineLimits limits,
+                  stats::RequestStats *stats);
 
   enum class Next { wait_for_more, close };
 
   // Serves every complete request buffered on the connection (reading what the
   // socket already has), and says whether to wait for more or close. Runs on a
   // serving thread that owns the connection for the duration.
-  Next serve(Connection &connection, StreamBuffers &buffers, Arena &arena);
+  Next serve(Connection &connection, ServingThread &thread);
 
   const PipelineLimits &limits() const { return limits_; }
 
@@ -44,11 +58,13 @@ private:
   };
 
   void handle(const httplib::Request &request, httplib::Response &response);
-  bool serve_one(Connection &connection, ConnectionStream &stream, StreamBuffers &buffers,
-                 Arena &arena, size_t head_length, bool last_on_connection);
+  void record(const RequestContext &context, unsigned thread);
+  bool serve_one(Connection &connection, ConnectionStream &stream, ServingThread &thread,
+                 size_t head_length, bool last_on_connection);
 
   loader::Configuration &configuration_;
   PipelineLimits limits_;
+  stats::RequestStats *const stats_;
   HttpParser parser_;
 };
 

@@ -69,6 +69,22 @@ SettingsResult parse_settings(const std::vector<std::string> &args, const EnvLoo
               [&](long v) { settings.thread_count = size_t(v); });
   read_number(env, "RESPONSE_PREALLOCATION_KB", 0, 1024 * 1024, errors,
               [&](long v) { settings.preallocation_bytes = size_t(v) * 1024; });
+  read_number(env, "MAX_BODY_KB", 0, 4L * 1024 * 1024, errors,
+              [&](long v) { settings.max_body_bytes = size_t(v) * 1024; });
+  read_number(env, "MAX_HEADER_KB", 1, 1024, errors,
+              [&](long v) { settings.max_head_bytes = size_t(v) * 1024; });
+  read_number(env, "MAX_HEADER_COUNT", 1, 10000, errors,
+              [&](long v) { settings.max_header_count = size_t(v); });
+  read_number(env, "READ_TIMEOUT_MS", 1, 3600 * 1000, errors,
+              [&](long v) { settings.read_timeout_ms = int(v); });
+  read_number(env, "WRITE_TIMEOUT_MS", 1, 3600 * 1000, errors,
+              [&](long v) { settings.write_timeout_ms = int(v); });
+  read_number(env, "KEEPALIVE_TIMEOUT_S", 1, 3600, errors,
+              [&](long v) { settings.keep_alive_seconds = int(v); });
+  read_number(env, "MAX_CONNECTIONS", 1, 1000000, errors,
+              [&](long v) { settings.max_connections = size_t(v); });
+  read_number(env, "ADMIN_RECENT_REQUESTS", 0, 1000000, errors,
+              [&](long v) { settings.recent_requests = size_t(v); });
   if (const char *address = env("LISTEN_ADDRESS")) {
     if (*address == '\0')
       errors.push_back("LISTEN_ADDRESS is set but empty");
@@ -96,6 +112,16 @@ Environment:
   SERVER_THREAD_COUNT         serving threads (default: the CPU count; at most 4 in a
                               debug build)
   RESPONSE_PREALLOCATION_KB   per-thread request arena in KiB (default 8)
+
+Limits (a request over one gets the status shown, then the connection closes):
+  MAX_BODY_KB                 request body (default 10240): 413
+  MAX_HEADER_KB               request line and headers together (default 16): 431
+  MAX_HEADER_COUNT            header fields (default 100): 431
+  READ_TIMEOUT_MS             a head or body that stops arriving (default 5000): close
+  WRITE_TIMEOUT_MS            a client that stops reading (default 5000): close
+  KEEPALIVE_TIMEOUT_S         idle keep-alive connection (default 5): close
+  MAX_CONNECTIONS             open connections (default 10000): new ones are closed
+  A request line over 8192 bytes gets 414 (cpp-httplib's compiled-in limit).
 
 Signals: SIGHUP reloads CONFIG; SIGINT and SIGTERM stop the server.
 )";

@@ -17,6 +17,16 @@ struct Settings {
   size_t preallocation_bytes = 8 * 1024;  // RESPONSE_PREALLOCATION_KB
   std::string config_path = "proxy.ini";  // first non-option argument
 
+  // Limits on what a client may send or hold (see usage_text for each).
+  size_t max_body_bytes = 10 * 1024 * 1024; // MAX_BODY_KB
+  size_t max_head_bytes = 16 * 1024;        // MAX_HEADER_KB
+  size_t max_header_count = 100;            // MAX_HEADER_COUNT
+  int read_timeout_ms = 5000;               // READ_TIMEOUT_MS
+  int write_timeout_ms = 5000;              // WRITE_TIMEOUT_MS
+  int keep_alive_seconds = 5;               // KEEPALIVE_TIMEOUT_S
+  size_t max_connections = 10000;           // MAX_CONNECTIONS
+  size_t recent_requests = 1000;            // ADMIN_RECENT_REQUESTS: the admin ring
+
   enum class Mode { serve, check, help, version } mode = Mode::serve;
 };
 

@@ -49,8 +49,9 @@ void address_of(const sockaddr_storage &address, std::string &ip, int &port) {
 } // namespace
 
 WorkerPool::WorkerPool(int listen_fd, RequestPipeline &pipeline, size_t thread_count,
-                       size_t arena_bytes)
-    : listen_fd_(listen_fd), pipeline_(pipeline), arena_bytes_(arena_bytes) {
+                       size_t arena_bytes, size_t max_connections)
+    : listen_fd_(listen_fd), pipeline_(pipeline), arena_bytes_(arena_bytes),
+      max_connections_(max_connections) {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -97,10 +98,10 @@ size_t WorkerPool::connection_count() const {
 void WorkerPool::run(size_t index) {
   const std::string name = "flexilib-w" + std::to_string(index);
   ::pthread_setname_np(::pthread_self(), name.c_str());
-  Arena arena(arena_bytes_);
-  Arena::set_current(&arena);
-  StreamBuffers buffers;
-  buffers.input.resize(std::max(buffers.input.size(), pipeline_.limits().max_head_bytes));
+  ServingThread thread(unsigned(index), arena_bytes_);
+  thread.buffers.input.resize(
+      std::max(thread.buffers.input.size(), pipeline_.limits().max_head_bytes));
+  Arena::set_current(&thread.arena);
 
   while (!stopping_) {
     epoll_event event{};
@@ -112,7 +113,7 @@ void WorkerPool::run(size_t index) {
     } else if (event.data.ptr == &timer_marker) {
       close_idle_connections();
     } else {
-      serve(*static_cast<Connection *>(event.data.ptr), buffers, arena);
+      serve(*static_cast<Connection *>(event.data.ptr), thread);
     }
   }
   Arena::set_current(nullptr);
@@ -120,6 +121,12 @@ void WorkerPool::run(size_t index) {
 
 void WorkerPool::accept_connections() {
   for (;;) {
+    if (connection_count() >= max_connections_) {
+      // New connections wait in the backlog; closing one re-arms the listener.
+      write_diagnostic("MAX_CONNECTIONS (" + std::to_string(max_connections_) +
+                       ") open: not accepting until one closes");
+      return;
+    }
     sockaddr_storage peer{};
     socklen_t length = sizeof peer;
     const int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr *>(&peer), &length,
@@ -156,9 +163,9 @@ void WorkerPool::accept_connections() {
   arm(listen_fd_, &listener_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_MOD);
 }
 
-void WorkerPool::serve(Connection &connection, StreamBuffers &buffers, Arena &arena) {
+void WorkerPool::serve(Connection &connection, ServingThread &thread) {
   connection.busy = true;
-  const RequestPipeline::Next next = pipeline_.serve(connection, buffers, arena);
+  const RequestPipeline::Next next = pipeline_.serve(connection, thread);
   if (next == RequestPipeline::Next::close || stopping_) return close_connection(connection);
   connection.last_active = now_ticks();
   connection.busy = false;
@@ -166,8 +173,14 @@ void WorkerPool::serve(Connection &connection, StreamBuffers &buffers, Arena &ar
 }
 
 void WorkerPool::close_connection(Connection &connection) {
-  std::lock_guard lock(connections_mutex_);
-  connections_.erase(&connection); // closes the socket, which leaves the epoll set
+  size_t remaining;
+  {
+    std::lock_guard lock(connections_mutex_);
+    connections_.erase(&connection); // closes the socket, which leaves the epoll set
+    remaining = connections_.size();
+  }
+  if (remaining + 1 == max_connections_ && !stopping_)
+    arm(listen_fd_, &listener_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_MOD);
 }
 
 // Closing an idle connection from here would race with a thread taking it, so the

@@ -23,7 +23,8 @@ namespace flexilib::server {
 
 class WorkerPool {
 public:
-  WorkerPool(int listen_fd, RequestPipeline &pipeline, size_t thread_count, size_t arena_bytes);
+  WorkerPool(int listen_fd, RequestPipeline &pipeline, size_t thread_count, size_t arena_bytes,
+             size_t max_connections);
   ~WorkerPool();
   WorkerPool(const WorkerPool &) = delete;
   WorkerPool &operator=(const WorkerPool &) = delete;
@@ -37,7 +38,7 @@ public:
 private:
   void run(size_t index);
   void accept_connections();
-  void serve(Connection &connection, StreamBuffers &buffers, Arena &arena);
+  void serve(Connection &connection, ServingThread &thread);
   void close_connection(Connection &connection);
   void close_idle_connections();
   void arm(int fd, void *tag, uint32_t events, int operation);
@@ -45,6 +46,7 @@ private:
   const int listen_fd_;
   RequestPipeline &pipeline_;
   const size_t arena_bytes_;
+  const size_t max_connections_;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;  // eventfd: readable once stop() is called
   int timer_fd_ = -1; // ticks once a second for the idle sweep

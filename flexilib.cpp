@@ -1,13 +1,18 @@
 // flexilib: serves HTTP by calling handler libraries routed by proxy.ini.
-// main() reads the settings, loads the configuration, starts the serving threads and
-// then waits for signals: SIGHUP reloads the configuration, SIGINT/SIGTERM stop.
+// main() reads the settings and opens the listening socket; a supervisor process then
+// runs the server in a child it restarts when a library crashes it. The serving
+// process loads the configuration, starts the serving threads and waits for signals:
+// SIGHUP reloads the configuration, SIGINT/SIGTERM drain requests and stop.
 #include "loader/configuration.hpp"
+#include "process/crash_page.hpp"
+#include "process/supervisor.hpp"
 #include "server/access_log.hpp"
 #include "server/listener.hpp"
 #include "server/request_pipeline.hpp"
 #include "server/settings.hpp"
 #include "server/worker_pool.hpp"
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -55,45 +60,93 @@ server::PipelineLimits pipeline_limits(const server::Settings &settings) {
   return limits;
 }
 
-int serve(const server::Settings &settings) {
+// Waits for SIGINT/SIGTERM, reloading the configuration on each SIGHUP meanwhile.
+int wait_for_stop_signal(const sigset_t &signals, loader::Configuration &configuration) {
+  for (;;) {
+    int signal = 0;
+    if (sigwait(&signals, &signal) != 0) continue;
+    if (signal != SIGHUP) return signal;
+    server::write_diagnostic("SIGHUP: reloading " + configuration.path());
+    configuration.reload();
+  }
+}
+
+// Lets requests in flight finish, up to SHUTDOWN_TIMEOUT_MS; a second stop signal, or
+// the deadline, ends the process at once. Returns only when every thread is done.
+void drain(server::WorkerPool &pool, const sigset_t &signals, int timeout_ms) {
+  pool.begin_stop();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (!pool.wait_stopped(std::chrono::milliseconds(0))) {
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::nanoseconds(0)) {
+      server::write_diagnostic("requests still running after SHUTDOWN_TIMEOUT_MS (" +
+                               std::to_string(timeout_ms) + " ms): exiting without them");
+      std::_Exit(1);
+    }
+    // Wake every 10 ms to see whether the threads are done, or at once on a signal.
+    timespec wait{0, 10 * 1000 * 1000};
+    if (sigtimedwait(&signals, nullptr, &wait) > 0) {
+      server::write_diagnostic("second stop signal: exiting at once");
+      std::_Exit(1);
+    }
+  }
+  pool.stop(); // joins the finished threads and closes idle connections
+}
+
+// The serving process: everything but the listening socket, which it is given.
+int serve(const server::Settings &settings, const server::Listener &listener,
+          process::CrashPage *crash_page) {
+  const sigset_t signals = control_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr); // the serving threads inherit this
+  std::signal(SIGPIPE, SIG_IGN);                 // a closed stdout must not kill us
+
   stats::RequestStats request_stats(settings.thread_count, settings.recent_requests);
   loader::Configuration configuration(settings.config_path, server::write_diagnostic,
                                       &request_stats);
   if (!configuration.reload().applied) return 1;
 
+  server::RequestPipeline pipeline(configuration, pipeline_limits(settings), &request_stats,
+                                   crash_page);
+  server::WorkerPool pool(listener.fd(), pipeline, settings.thread_count,
+                          settings.preallocation_bytes, settings.max_connections);
+  server::write_diagnostic("serving with " + std::to_string(settings.thread_count) + " threads, " +
+                           std::to_string(settings.preallocation_bytes / 1024) + " KiB arena each");
+
+  const int signal = wait_for_stop_signal(signals, configuration);
+  server::write_diagnostic(std::string("stopping on ") + strsignal(signal) +
+                           ": finishing requests in flight");
+  drain(pool, signals, settings.shutdown_timeout_ms);
+  return 0;
+}
+
+// Parses proxy.ini before anything starts, so that a broken file is reported once
+// at start rather than by every serving process the supervisor would start.
+bool config_is_valid(const std::string &path) {
+  const loader::Config config = loader::parse_config_file(path);
+  for (const loader::ConfigError &error : config.errors)
+    server::write_diagnostic(loader::format_config_error(path, error));
+  return config.ok();
+}
+
+int run_server(const server::Settings &settings) {
+  if (!config_is_valid(settings.config_path)) return 1;
   server::Listener listener(settings.listen_address, settings.port);
   if (listener.fd() < 0) {
     server::write_diagnostic(listener.error());
     return 1;
   }
-  const sigset_t signals = control_signals();
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr); // the serving threads inherit this
-  std::signal(SIGPIPE, SIG_IGN);                 // a closed stdout must not kill us
-
-  server::RequestPipeline pipeline(configuration, pipeline_limits(settings), &request_stats);
-  server::WorkerPool pool(listener.fd(), pipeline, settings.thread_count,
-                          settings.preallocation_bytes, settings.max_connections);
-  server::write_diagnostic(std::to_string(settings.thread_count) + " serving threads, " +
-                           std::to_string(settings.preallocation_bytes / 1024) +
-                           " KiB arena each, config " + settings.config_path);
   const std::string where = listener.address().find(':') == std::string::npos
                                 ? listener.address()
                                 : "[" + listener.address() + "]";
   server::write_diagnostic("listening on " + where + ":" + std::to_string(listener.port()));
+  if (!settings.supervise) return serve(settings, listener, nullptr);
 
-  for (;;) {
-    int signal = 0;
-    if (sigwait(&signals, &signal) != 0) continue;
-    if (signal == SIGHUP) {
-      server::write_diagnostic("SIGHUP: reloading " + settings.config_path);
-      configuration.reload();
-      continue;
-    }
-    server::write_diagnostic(std::string("stopping on ") + strsignal(signal));
-    break;
+  process::CrashPage *page = process::CrashPage::create();
+  if (page == nullptr) {
+    server::write_diagnostic("cannot map the crash page: running without a supervisor");
+    return serve(settings, listener, nullptr);
   }
-  pool.stop();
-  return 0;
+  return process::supervise([&] { return serve(settings, listener, page); }, *page);
 }
 
 } // namespace
@@ -119,5 +172,5 @@ int main(int argc, char **argv) {
   case server::Settings::Mode::serve:
     break;
   }
-  return serve(settings);
+  return run_server(settings);
 }

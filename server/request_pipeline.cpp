@@ -26,6 +26,7 @@ struct RequestContext {
   int rule = -1;                              // index into table->rules, -1: none matched
   size_t body_length = 0;                     // from Content-Length, already checked
   bool chunked = false;
+  unsigned thread = 0; // index of the serving thread
 };
 namespace {
 
@@ -87,8 +88,8 @@ bool is_framing_header(std::string_view name) {
 } // namespace
 
 RequestPipeline::RequestPipeline(loader::Configuration &configuration, PipelineLimits limits,
-                                 stats::RequestStats *stats)
-    : configuration_(configuration), limits_(limits), stats_(stats) {
+                                 stats::RequestStats *stats, process::CrashPage *crash_page)
+    : configuration_(configuration), limits_(limits), stats_(stats), crash_page_(crash_page) {
   using httplib::Server;
   parser_.set_keep_alive_max_count(limits_.max_requests_per_connection);
   parser_.set_keep_alive_timeout(limits_.keep_alive_seconds);
@@ -214,8 +215,13 @@ void RequestPipeline::handle(const httplib::Request &request, httplib::Response 
                               "be loaded (the server log says why)");
 
   flexilib_request c_request = build_c_request(context, request, body);
+  if (crash_page_)
+    crash_page_->enter(context.thread, request.method, request.target,
+                       context.table->route_names[size_t(rule)], context.library->path(),
+                       context.library->generation());
   flexilib_response *c_response = context.library->handle_request(&c_request);
   context.response_ready = Clock::now();
+  if (crash_page_) crash_page_->leave(context.thread);
   const std::string &library = context.library->path();
   if (c_response == nullptr) {
     write_diagnostic(library + ": handle_request returned NULL for " + request.method + " " +
@@ -265,6 +271,7 @@ bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream
 
   Arena &arena = thread.arena;
   RequestContext context{connection, stream, arena, parse_request_head(head, arena), Clock::now()};
+  context.thread = thread.index;
   current_request = &context;
   stream.reset_response();
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "loader/configuration.hpp"
+#include "process/crash_page.hpp"
 #include "server/arena.hpp"
 #include "server/connection.hpp"
 #include "server/request_framing.hpp"
@@ -36,9 +37,10 @@ struct ServingThread {
 
 class RequestPipeline {
 public:
-  // `stats` (may be null) receives the figures of every request.
+  // `stats` (may be null) receives the figures of every request; `crash_page` (may be
+  // null) is told which request each thread is running in a handler.
   RequestPipeline(loader::Configuration &configuration, PipelineLimits limits,
-                  stats::RequestStats *stats);
+                  stats::RequestStats *stats, process::CrashPage *crash_page);
 
   enum class Next { wait_for_more, close };
 
@@ -65,6 +67,7 @@ private:
   loader::Configuration &configuration_;
   PipelineLimits limits_;
   stats::RequestStats *const stats_;
+  process::CrashPage *const crash_page_;
   HttpParser parser_;
 };
 

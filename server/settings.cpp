@@ -85,6 +85,15 @@ SettingsResult parse_settings(const std::vector<std::string> &args, const EnvLoo
               [&](long v) { settings.max_connections = size_t(v); });
   read_number(env, "ADMIN_RECENT_REQUESTS", 0, 1000000, errors,
               [&](long v) { settings.recent_requests = size_t(v); });
+  read_number(env, "SHUTDOWN_TIMEOUT_MS", 0, 3600 * 1000, errors,
+              [&](long v) { settings.shutdown_timeout_ms = int(v); });
+  if (const char *supervisor = env("SUPERVISOR")) {
+    const std::string_view value = supervisor;
+    if (value == "off")
+      settings.supervise = false;
+    else if (value != "on")
+      errors.push_back("SUPERVISOR=\"" + std::string(value) + "\" must be on or off");
+  }
   if (const char *address = env("LISTEN_ADDRESS")) {
     if (*address == '\0')
       errors.push_back("LISTEN_ADDRESS is set but empty");
@@ -120,8 +129,14 @@ Limits (a request over one gets the status shown, then the connection closes):
   READ_TIMEOUT_MS             a head or body that stops arriving (default 5000): close
   WRITE_TIMEOUT_MS            a client that stops reading (default 5000): close
   KEEPALIVE_TIMEOUT_S         idle keep-alive connection (default 5): close
-  MAX_CONNECTIONS             open connections (default 10000): new ones are closed
+  MAX_CONNECTIONS             open connections (default 10000): new ones wait
   A request line over 8192 bytes gets 414 (cpp-httplib's compiled-in limit).
+
+Process:
+  SUPERVISOR                  on (default): a supervisor process restarts the server
+                              when a library crashes it; off: one process
+  SHUTDOWN_TIMEOUT_MS         how long SIGINT/SIGTERM wait for requests in flight
+                              (default 10000); a second signal stops at once
 
 Signals: SIGHUP reloads CONFIG; SIGINT and SIGTERM stop the server.
 )";

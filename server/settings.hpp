@@ -26,6 +26,8 @@ struct Settings {
   int keep_alive_seconds = 5;               // KEEPALIVE_TIMEOUT_S
   size_t max_connections = 10000;           // MAX_CONNECTIONS
   size_t recent_requests = 1000;            // ADMIN_RECENT_REQUESTS: the admin ring
+  int shutdown_timeout_ms = 10000;          // SHUTDOWN_TIMEOUT_MS
+  bool supervise = true;                    // SUPERVISOR=off runs without one
 
   enum class Mode { serve, check, help, version } mode = Mode::serve;
 };

@@ -62,6 +62,7 @@ WorkerPool::WorkerPool(int listen_fd, RequestPipeline &pipeline, size_t thread_c
   arm(timer_fd_, &timer_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_ADD);
   arm(wake_fd_, &wake_marker, EPOLLIN, EPOLL_CTL_ADD); // level: wakes every thread
 
+  running_threads_ = thread_count;
   for (size_t i = 0; i < thread_count; ++i)
     threads_.emplace_back([this, i] { run(i); });
 }
@@ -80,12 +81,22 @@ void WorkerPool::arm(int fd, void *tag, uint32_t events, int operation) {
   ::epoll_ctl(epoll_fd_, operation, fd, &event);
 }
 
-void WorkerPool::stop() {
+void WorkerPool::begin_stop() {
   if (stopping_.exchange(true)) return;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr); // new connections stay queued
   const uint64_t one = 1;
   [[maybe_unused]] ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
+}
+
+bool WorkerPool::wait_stopped(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(exit_mutex_);
+  return exited_.wait_for(lock, timeout, [this] { return running_threads_ == 0; });
+}
+
+void WorkerPool::stop() {
+  begin_stop();
   for (std::thread &thread : threads_)
-    thread.join();
+    if (thread.joinable()) thread.join();
   std::lock_guard lock(connections_mutex_);
   connections_.clear();
 }
@@ -117,6 +128,8 @@ void WorkerPool::run(size_t index) {
     }
   }
   Arena::set_current(nullptr);
+  std::lock_guard lock(exit_mutex_);
+  if (--running_threads_ == 0) exited_.notify_all();
 }
 
 void WorkerPool::accept_connections() {

@@ -13,6 +13,8 @@
 #include "server/request_pipeline.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -29,8 +31,13 @@ public:
   WorkerPool(const WorkerPool &) = delete;
   WorkerPool &operator=(const WorkerPool &) = delete;
 
-  // Stops accepting, lets every thread finish the request it is serving, closes all
-  // connections and joins the threads. Idempotent; not for signal handlers.
+  // Stops accepting and asks every thread to finish the request it is serving and
+  // exit. Returns at once; idempotent; not for signal handlers.
+  void begin_stop();
+  // Waits up to `timeout` for every thread to have exited; true when they all have.
+  bool wait_stopped(std::chrono::milliseconds timeout);
+  // begin_stop(), then waits for the threads without a limit and closes every
+  // connection.
   void stop();
 
   size_t connection_count() const;
@@ -51,6 +58,9 @@ private:
   int wake_fd_ = -1;  // eventfd: readable once stop() is called
   int timer_fd_ = -1; // ticks once a second for the idle sweep
   std::atomic<bool> stopping_{false};
+  std::mutex exit_mutex_;
+  std::condition_variable exited_;
+  size_t running_threads_ = 0; // guarded by exit_mutex_
   std::vector<std::thread> threads_;
 
   mutable std::mutex connections_mutex_; // taken on accept, close and sweep only

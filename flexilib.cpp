@@ -3,6 +3,7 @@
 // runs the server in a child it restarts when a library crashes it. The serving
 // process loads the configuration, starts the serving threads and waits for signals:
 // SIGHUP reloads the configuration, SIGINT/SIGTERM drain requests and stop.
+#include "admin/admin_server.hpp"
 #include "loader/configuration.hpp"
 #include "process/crash_page.hpp"
 #include "process/supervisor.hpp"
@@ -16,6 +17,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <thread>
 
 namespace {
@@ -58,6 +60,10 @@ server::PipelineLimits pipeline_limits(const server::Settings &settings) {
   limits.keep_alive_seconds = settings.keep_alive_seconds;
   limits.timeouts = {settings.read_timeout_ms, settings.write_timeout_ms};
   return limits;
+}
+
+admin::AdminOptions admin_options(const server::Settings &settings) {
+  return {settings.admin_address, settings.admin_port.value_or(0), settings.admin_token};
 }
 
 // Waits for SIGINT/SIGTERM, reloading the configuration on each SIGHUP meanwhile.
@@ -112,9 +118,22 @@ int serve(const server::Settings &settings, const server::Listener &listener,
   server::write_diagnostic("serving with " + std::to_string(settings.thread_count) + " threads, " +
                            std::to_string(settings.preallocation_bytes / 1024) + " KiB arena each");
 
+  // The admin endpoint answers on its own thread from here until the stop signal.
+  std::optional<admin::AdminServer> admin_server;
+  if (settings.admin_port) {
+    admin_server.emplace(admin_options(settings),
+                         admin::AdminContext{configuration, request_stats, settings.thread_count});
+    if (const std::string error = admin_server->start(); !error.empty()) {
+      server::write_diagnostic(error);
+      return 1;
+    }
+    server::write_diagnostic("admin listening on " + admin_server->where());
+  }
+
   const int signal = wait_for_stop_signal(signals, configuration);
   server::write_diagnostic(std::string("stopping on ") + strsignal(signal) +
                            ": finishing requests in flight");
+  if (admin_server) admin_server->stop();
   drain(pool, signals, settings.shutdown_timeout_ms);
   return 0;
 }
@@ -130,6 +149,11 @@ bool config_is_valid(const std::string &path) {
 
 int run_server(const server::Settings &settings) {
   if (!config_is_valid(settings.config_path)) return 1;
+  if (const std::string refusal = admin::options_refusal(admin_options(settings));
+      settings.admin_port && !refusal.empty()) {
+    server::write_diagnostic(refusal);
+    return 1;
+  }
   server::Listener listener(settings.listen_address, settings.port);
   if (listener.fd() < 0) {
     server::write_diagnostic(listener.error());

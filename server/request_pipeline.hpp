@@ -56,6 +56,10 @@ private:
   // public, so requests are read from our connections rather than its own loop.
   class HttpParser : public httplib::Server {
   public:
+    // cpp-httplib stops streaming a large body when its listening socket is invalid
+    // (its sign of shutting down). It has none here, so it is told it has one; it
+    // never uses the value for anything else on this path.
+    HttpParser() { svr_sock_ = 0; }
     using httplib::Server::process_request;
   };
 

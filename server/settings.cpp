@@ -2,6 +2,7 @@
 #include "server/settings.hpp"
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <charconv>
 #include <string_view>
 
@@ -51,6 +52,37 @@ void read_arguments(const std::vector<std::string> &args, Settings &settings,
   }
 }
 
+// ADMIN_PORT (a port or "off"), ADMIN_ADDRESS (numeric, so that it can be checked
+// for loopback) and ADMIN_TOKEN (a Bearer token: visible ASCII, never echoed).
+void read_admin_settings(const EnvLookup &env, Settings &settings,
+                         std::vector<std::string> &errors) {
+  if (const char *port = env("ADMIN_PORT")) {
+    if (std::string_view(port) == "off")
+      settings.admin_port.reset();
+    else if (auto value = parse_number(port, 0, 65535))
+      settings.admin_port = int(*value);
+    else
+      errors.push_back(std::string("ADMIN_PORT=\"") + port +
+                       "\" is neither off nor a whole number from 0 to 65535");
+  }
+  if (const char *address = env("ADMIN_ADDRESS")) {
+    in6_addr parsed{};
+    if (::inet_pton(AF_INET, address, &parsed) == 1 || ::inet_pton(AF_INET6, address, &parsed) == 1)
+      settings.admin_address = address;
+    else
+      errors.push_back(std::string("ADMIN_ADDRESS=\"") + address +
+                       "\" is not a numeric IPv4 or IPv6 address");
+  }
+  if (const char *token = env("ADMIN_TOKEN")) {
+    const std::string_view text(token);
+    if (!text.empty() &&
+        std::all_of(text.begin(), text.end(), [](char c) { return c > ' ' && c < 127; }))
+      settings.admin_token = token;
+    else
+      errors.push_back("ADMIN_TOKEN must be one or more visible ASCII characters (no spaces)");
+  }
+}
+
 } // namespace
 
 SettingsResult parse_settings(const std::vector<std::string> &args, const EnvLookup &env,
@@ -94,6 +126,7 @@ SettingsResult parse_settings(const std::vector<std::string> &args, const EnvLoo
     else if (value != "on")
       errors.push_back("SUPERVISOR=\"" + std::string(value) + "\" must be on or off");
   }
+  read_admin_settings(env, settings, errors);
   if (const char *address = env("LISTEN_ADDRESS")) {
     if (*address == '\0')
       errors.push_back("LISTEN_ADDRESS is set but empty");
@@ -121,6 +154,14 @@ Environment:
   SERVER_THREAD_COUNT         serving threads (default: the CPU count; at most 4 in a
                               debug build)
   RESPONSE_PREALLOCATION_KB   per-thread request arena in KiB (default 8)
+
+Admin endpoint (JSON figures, reloads, health; see the README):
+  ADMIN_PORT                  its port (default 8070; 0 picks a free port; off: none)
+  ADMIN_ADDRESS               its address (default 127.0.0.1); an address that is not
+                              loopback is refused unless ADMIN_TOKEN is set
+  ADMIN_TOKEN                 when set, every admin request needs
+                              "Authorization: Bearer <ADMIN_TOKEN>"
+  ADMIN_RECENT_REQUESTS       recent requests GET /requests keeps (default 1000)
 
 Limits (a request over one gets the status shown, then the connection closes):
   MAX_BODY_KB                 request body (default 10240): 413

@@ -29,6 +29,11 @@ struct Settings {
   int shutdown_timeout_ms = 10000;          // SHUTDOWN_TIMEOUT_MS
   bool supervise = true;                    // SUPERVISOR=off runs without one
 
+  // The admin endpoint (admin/): loopback only unless a token guards it.
+  std::string admin_address = "127.0.0.1"; // ADMIN_ADDRESS
+  std::optional<int> admin_port = 8070;    // ADMIN_PORT; "off": none, 0 picks a free port
+  std::string admin_token;                 // ADMIN_TOKEN; empty: no token required
+
   enum class Mode { serve, check, help, version } mode = Mode::serve;
 };
 

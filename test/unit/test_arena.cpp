@@ -57,8 +57,9 @@ TEST_CASE("arena refuses a size that would overflow when rounded", "[arena]") {
   CHECK(arena.allocate(SIZE_MAX) == nullptr);
 }
 
+extern "C" void *flexilib_alloc(size_t size); // what handler libraries call
+
 TEST_CASE("flexilib_alloc uses the calling thread's arena", "[arena]") {
-  extern "C" void *flexilib_alloc(size_t);
   CHECK(flexilib_alloc(8) == nullptr); // not a serving thread
   Arena arena(128);
   Arena::set_current(&arena);

@@ -73,3 +73,53 @@ TEST_CASE("options and the config path come from the command line", "[settings]"
   CHECK(parse({}, {"--bogus"}).errors.size() == 1);
   CHECK(parse({}, {"a.ini", "b.ini"}).errors.size() == 1);
 }
+
+TEST_CASE("the admin endpoint defaults to loopback port 8070 without a token", "[settings]") {
+  SettingsResult result = parse({});
+  REQUIRE(result.errors.empty());
+  CHECK(result.settings.admin_address == "127.0.0.1");
+  CHECK(result.settings.admin_port == std::optional<int>(8070));
+  CHECK(result.settings.admin_token.empty());
+}
+
+TEST_CASE("admin settings are read, and ADMIN_PORT=off disables the endpoint", "[settings]") {
+  SettingsResult result =
+      parse({{"ADMIN_ADDRESS", "::1"}, {"ADMIN_PORT", "0"}, {"ADMIN_TOKEN", "s3cret-token"}});
+  REQUIRE(result.errors.empty());
+  CHECK(result.settings.admin_address == "::1");
+  CHECK(result.settings.admin_port == std::optional<int>(0));
+  CHECK(result.settings.admin_token == "s3cret-token");
+  CHECK_FALSE(parse({{"ADMIN_PORT", "off"}}).settings.admin_port.has_value());
+  CHECK(parse({{"ADMIN_ADDRESS", "10.0.0.5"}}).errors.empty()); // refused later, without a token
+}
+
+TEST_CASE("invalid admin settings are refused naming the variable", "[settings]") {
+  const std::vector<std::pair<std::string, std::string>> invalid = {
+      {"ADMIN_PORT", "70000"},
+      {"ADMIN_PORT", "Off"},
+      {"ADMIN_PORT", ""},
+      {"ADMIN_PORT", "-1"},
+      {"ADMIN_ADDRESS", "localhost"},
+      {"ADMIN_ADDRESS", ""},
+      {"ADMIN_ADDRESS", "127.0.0.1:80"},
+      {"ADMIN_TOKEN", ""},
+      {"ADMIN_TOKEN", "two words"}};
+  for (const auto &[name, value] : invalid) {
+    SettingsResult result = parse({{name, value}});
+    INFO(name << "=" << value);
+    REQUIRE(result.errors.size() == 1);
+    CHECK(result.errors[0].find(name) != std::string::npos);
+  }
+}
+
+TEST_CASE("a refused admin token is not echoed in the error", "[settings]") {
+  SettingsResult result = parse({{"ADMIN_TOKEN", "secret with space"}});
+  REQUIRE(result.errors.size() == 1);
+  CHECK(result.errors[0].find("secret") == std::string::npos);
+}
+
+TEST_CASE("usage text documents the admin variables", "[settings]") {
+  const std::string usage = usage_text();
+  for (const char *name : {"ADMIN_PORT", "ADMIN_ADDRESS", "ADMIN_TOKEN", "ADMIN_RECENT_REQUESTS"})
+    CHECK(usage.find(name) != std::string::npos);
+}

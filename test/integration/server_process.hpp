@@ -1,0 +1,121 @@
+// The integration tests' view of a running flexilib: starts build/flexilib as a child
+// process on a free port, captures its stdout (the request log) and stderr
+// (diagnostics) line by line, and offers polls with deadlines instead of sleeps.
+#pragma once
+
+#include <httplib.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace flexilib::test {
+
+using namespace std::chrono_literals;
+using Deadline = std::chrono::milliseconds;
+
+// A temporary directory, removed with everything in it when this goes away.
+class TempDir {
+public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir &) = delete;
+  TempDir &operator=(const TempDir &) = delete;
+
+  const std::string &path() const { return path_; }
+  std::string file(const std::string &name) const { return path_ + "/" + name; }
+  void write_file(const std::string &name, const std::string &text) const;
+
+private:
+  std::string path_;
+};
+
+// Paths of what the build produced, and of the sources.
+std::string build_path(const std::string &relative);
+std::string source_path(const std::string &relative);
+
+struct ServerOptions {
+  std::string working_directory = ".";
+  std::vector<std::string> args;
+  // Added to the environment. PORT=0, SERVER_THREAD_COUNT=2 and ADMIN_PORT=off
+  // unless given here.
+  std::map<std::string, std::string> env;
+};
+
+class ServerProcess {
+public:
+  explicit ServerProcess(ServerOptions options);
+  ~ServerProcess(); // SIGKILL to the whole process group if still running
+  ServerProcess(const ServerProcess &) = delete;
+  ServerProcess &operator=(const ServerProcess &) = delete;
+
+  // Waits for "listening on ADDRESS:PORT" on stderr; false (with the reason in
+  // failure()) when the process exits first or the deadline passes.
+  bool start(Deadline deadline = 10s);
+  const std::string &failure() const { return failure_; }
+
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  std::vector<std::string> stdout_lines() const;
+  std::vector<std::string> stderr_lines() const;
+  std::string stderr_text() const;
+
+  // The first line (of all so far) that matches; waits for one up to the deadline.
+  std::optional<std::string> wait_for_stdout(const std::function<bool(const std::string &)> &match,
+                                             Deadline deadline = 5s);
+  std::optional<std::string> wait_for_stderr(const std::function<bool(const std::string &)> &match,
+                                             Deadline deadline = 5s);
+
+  void send_signal(int signal);
+  // The exit status as waitpid gives it, or nullopt when still running at the deadline.
+  std::optional<int> wait_exit(Deadline deadline = 5s);
+
+private:
+  struct Output {
+    std::vector<std::string> lines;
+    std::string partial;
+    bool closed = false; // the process closed it: nothing more will come
+  };
+  void read_output(int fd, Output &output);
+  std::optional<std::string> wait_for(const Output &output,
+                                      const std::function<bool(const std::string &)> &match,
+                                      Deadline deadline);
+
+  ServerOptions options_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string failure_;
+  bool exited_ = false;
+  int exit_status_ = 0;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  Output stdout_, stderr_;
+  std::thread stdout_reader_, stderr_reader_;
+};
+
+// Writes `config` as proxy.ini into `dir` and starts flexilib there; throws (failing
+// the test with flexilib's stderr) when it does not start listening.
+std::unique_ptr<ServerProcess> start_server(const TempDir &dir, const std::string &config,
+                                            std::map<std::string, std::string> env = {});
+
+// The absolute path of a test library, e.g. test_library("returns-null").
+std::string test_library(const std::string &name);
+
+// A cpp-httplib client for the server, with 5-second timeouts.
+httplib::Client client_for(const ServerProcess &server);
+
+// Sends `bytes` as they are on a new connection and returns everything the server
+// answers until it closes the connection or `deadline` passes.
+std::string raw_request(int port, const std::string &bytes, Deadline deadline = 5s);
+
+// Polls `condition` every few milliseconds until it holds or the deadline passes.
+bool eventually(const std::function<bool()> &condition, Deadline deadline = 5s);
+
+} // namespace flexilib::test

@@ -1,0 +1,219 @@
+// Integration tests: the real server, the example and test libraries, real HTTP.
+#include "test/integration/server_process.hpp"
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <regex>
+
+using namespace flexilib::test;
+
+namespace {
+
+std::string example_library() {
+  return build_path("executors/libflexilib-example.so");
+}
+
+std::string example_config() {
+  return "Host: iam / = " + example_library() +
+         "\n/json = " + build_path("executors/libflexilib-json-example.so") +
+         "\n/abi = " + test_library("flexilib-layout-only") + "\n/ = " + example_library() + "\n";
+}
+
+// The lines of the layout-only library's echo, in order.
+std::vector<std::string> lines_of(const std::string &body) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  for (size_t end; (end = body.find('\n', start)) != std::string::npos; start = end + 1)
+    lines.push_back(body.substr(start, end - start));
+  return lines;
+}
+
+} // namespace
+
+TEST_CASE("the example library behaves as FlexiLib's does", "[serving]") {
+  TempDir dir;
+  auto server = start_server(dir, example_config());
+  auto client = client_for(*server);
+
+  auto plain = client.Get("/", {{"X-One", "1"}});
+  REQUIRE(plain);
+  CHECK(plain->status == 200);
+  // cpp-httplib's client sends Host, Accept, User-Agent... and X-One: the body counts them.
+  CHECK(std::regex_match(plain->body, std::regex(" [0-9]+")));
+  CHECK(plain->get_header_value("X-custom-foo") == "bar");
+  CHECK(plain->get_header_value("Content-Type") == "text/plain");
+
+  auto raw = raw_request(server->port(), "GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+  CHECK(raw.substr(raw.size() - 2) == " 1"); // exactly one header: Connection
+
+  auto iam = client.Get("/anything", {{"Host", "iam.example.com"}});
+  REQUIRE(iam);
+  CHECK(iam->body == "iam response");
+
+  auto teapot = client.Get("/", {{"x-status", "418"}});
+  REQUIRE(teapot);
+  CHECK(teapot->status == 418);
+
+  auto logged = client.Get("/", {{"x-log-this", "hello"}});
+  REQUIRE(logged);
+  CHECK(logged->body.rfind("hello ", 0) == 0);
+
+  auto failed = client.Get("/", {{"x-throw", "1"}});
+  REQUIRE(failed);
+  CHECK(failed->status == 500);
+
+  auto failed_with_status = client.Get("/", {{"x-throw", "1"}, {"x-status", "503"}});
+  REQUIRE(failed_with_status);
+  CHECK(failed_with_status->status == 503);
+}
+
+TEST_CASE("a library built only against FlexiLib's struct layout works unchanged",
+          "[serving][abi]") {
+  TempDir dir;
+  auto server = start_server(dir, example_config());
+
+  const std::string request = "POST /abi/x?q=1&r=2 HTTP/1.1\r\nzeta: last-alphabetically\r\n"
+                              "Host: h\r\nalpha:  spaced  \r\nzeta: again\r\n"
+                              "Content-Length: 4\r\nConnection: close\r\n\r\nbody";
+  const std::string response = raw_request(server->port(), request);
+  const std::string body = response.substr(response.find("\r\n\r\n") + 4);
+  const std::vector<std::string> expected{"target=/abi/x?q=1&r=2",
+                                          "method=POST",
+                                          "content=body",
+                                          "zeta=last-alphabetically",
+                                          "Host=h",
+                                          "alpha=spaced",
+                                          "zeta=again",
+                                          "Content-Length=4",
+                                          "Connection=close"};
+  // Headers arrive in the order sent, with their original case, and nothing the
+  // server or cpp-httplib adds (REMOTE_ADDR, LOCAL_PORT...) reaches the library.
+  CHECK(lines_of(body) == expected);
+  CHECK(response.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+}
+
+TEST_CASE("status, reason phrase and request_deinit follow the ABI", "[serving][abi]") {
+  TempDir dir;
+  auto server = start_server(dir, example_config());
+  auto client = client_for(*server);
+
+  const std::string created =
+      raw_request(server->port(), "GET /abi HTTP/1.1\r\nx-created: 1\r\nConnection: close\r\n\r\n");
+  CHECK(created.rfind("HTTP/1.1 201 Made It\r\n", 0) == 0);
+
+  // request_deinit runs after each response: the count the library reports grows.
+  auto first = client.Get("/abi");
+  auto second = client.Get("/abi");
+  REQUIRE(first);
+  REQUIRE(second);
+  CHECK(std::stol(second->get_header_value("x-deinit-count")) >
+        std::stol(first->get_header_value("x-deinit-count")));
+}
+
+TEST_CASE("every request is logged in FlexiLib's line format", "[serving][log]") {
+  TempDir dir;
+  auto server = start_server(dir, example_config());
+  auto client = client_for(*server);
+  REQUIRE(client.Get("/log-me?x=1", {{"x-status", "202"}}));
+
+  static const std::regex format(
+      R"(127\.0\.0\.1:\d+ - - "GET /log-me\?x=1 HTTP/1\.1" 202 ttfb \d+\.\d{3}ms (\d+) )"
+      R"(ttlb \d+\.\d{3}ms \(pre-alloc: 8192, alloc: (\d+)\))");
+  auto line = server->wait_for_stdout(
+      [](const std::string &text) { return text.find("/log-me") != std::string::npos; });
+  REQUIRE(line);
+  std::smatch match;
+  REQUIRE(std::regex_match(*line, match, format));
+  CHECK(std::stoul(match[2]) > 0); // the header array at least came from the arena
+}
+
+TEST_CASE("the pre-allocation figure follows RESPONSE_PREALLOCATION_KB", "[serving][log]") {
+  TempDir dir;
+  auto server = start_server(dir, example_config(), {{"RESPONSE_PREALLOCATION_KB", "32"}});
+  REQUIRE(client_for(*server).Get("/"));
+  CHECK(server->wait_for_stdout([](const std::string &text) {
+    return text.find("(pre-alloc: 32768, alloc: ") != std::string::npos;
+  }));
+}
+
+TEST_CASE("the C++ example answers JSON with the request's headers in order", "[serving]") {
+  TempDir dir;
+  auto server = start_server(dir, example_config());
+  auto response = client_for(*server).Post("/json/echo?a=b", "12345", "text/plain");
+  REQUIRE(response);
+  CHECK(response->status == 200);
+  CHECK(response->get_header_value("Content-Type") == "application/json");
+  CHECK(response->body.find(R"("target":"/json/echo?a=b")") != std::string::npos);
+  CHECK(response->body.find(R"("body_bytes":5)") != std::string::npos);
+  CHECK(response->body.find(R"("method":"POST")") != std::string::npos);
+}
+
+TEST_CASE("a library is loaded once however many requests race for it", "[serving][loader]") {
+  TempDir dir;
+  auto server = start_server(dir, example_config());
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 16; ++i)
+    clients.emplace_back([&] {
+      auto client = client_for(*server);
+      if (auto response = client.Get("/"); response && response->status == 200) ++ok;
+    });
+  for (auto &client : clients)
+    client.join();
+  CHECK(ok == 16);
+  int loads = 0;
+  for (const std::string &line : server->stderr_lines())
+    if (line.find("loaded " + example_library()) != std::string::npos) ++loads;
+  CHECK(loads == 1);
+}
+
+TEST_CASE("keep-alive, pipelining and bodies on any method", "[serving][http]") {
+  TempDir dir;
+  auto server = start_server(dir, example_config());
+
+  // Three pipelined requests on one connection, the last closing it.
+  const std::string answers =
+      raw_request(server->port(), "GET /1 HTTP/1.1\r\n\r\n"
+                                  "GET /2 HTTP/1.1\r\n\r\n"
+                                  "GET /3 HTTP/1.1\r\nConnection: close\r\n\r\n");
+  size_t count = 0;
+  for (size_t at = 0; (at = answers.find("HTTP/1.1 200 OK", at)) != std::string::npos; ++at)
+    ++count;
+  CHECK(count == 3);
+
+  // A GET with a body: the library sees it and the next request still parses.
+  const std::string with_body =
+      raw_request(server->port(), "GET /abi HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"
+                                  "GET /abi HTTP/1.1\r\nConnection: close\r\n\r\n");
+  CHECK(with_body.find("content=hello") != std::string::npos);
+  CHECK(with_body.find("HTTP/1.1 200", with_body.find("content=hello")) != std::string::npos);
+
+  // A POST without Content-Length has an empty body (and no wait for one).
+  const std::string empty_post =
+      raw_request(server->port(), "POST /abi HTTP/1.1\r\nConnection: close\r\n\r\n", 2s);
+  CHECK(empty_post.find("content=\n") != std::string::npos);
+
+  // HEAD gets the headers only.
+  auto head = client_for(*server).Head("/");
+  REQUIRE(head);
+  CHECK(head->status == 200);
+  CHECK(head->body.empty());
+}
+
+TEST_CASE("more keep-alive connections than threads are all served", "[serving][pool]") {
+  TempDir dir;
+  auto server = start_server(dir, example_config(), {{"SERVER_THREAD_COUNT", "2"}});
+  // 32 clients on 2 threads, each keeping its connection open across 5 requests:
+  // a thread-per-connection pool would leave 30 of them waiting.
+  std::vector<std::unique_ptr<httplib::Client>> clients;
+  for (int i = 0; i < 32; ++i) {
+    clients.push_back(std::make_unique<httplib::Client>("127.0.0.1", server->port()));
+    clients.back()->set_keep_alive(true);
+    clients.back()->set_read_timeout(2);
+  }
+  int ok = 0;
+  for (int round = 0; round < 5; ++round)
+    for (auto &client : clients)
+      if (auto response = client->Get("/"); response && response->status == 200) ++ok;
+  CHECK(ok == 32 * 5);
+}

@@ -37,7 +37,17 @@ std::string AdminServer::start() {
   if (std::string refusal = options_refusal(options_); !refusal.empty()) return refusal;
 
   // Every path and method reaches answer(), which checks the request and then
-  // routes it through the endpoint table (cpp-httplib reads any body first).
+  // routes it through the endpoint table. A request without a body is answered
+  // before cpp-httplib would try to read one: `curl -X POST` sends no
+  // Content-Length, which cpp-httplib 0.11 would refuse with 400. A request with a
+  // body reaches answer() once cpp-httplib has read it.
+  server_.set_pre_routing_handler(
+      [this](const httplib::Request &request, httplib::Response &response) {
+        if (request.has_header("Content-Length") || request.has_header("Transfer-Encoding"))
+          return httplib::Server::HandlerResponse::Unhandled;
+        answer(request, response);
+        return httplib::Server::HandlerResponse::Handled;
+      });
   const auto handler = [this](const httplib::Request &request, httplib::Response &response) {
     answer(request, response);
   };

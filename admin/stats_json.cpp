@@ -48,7 +48,8 @@ nlohmann::json record_json(const stats::RequestRecord &record) {
           {"ttlb_ms", to_microsecond(record.ttlb_ms)},
           {"prealloc_bytes", record.prealloc_bytes},
           {"alloc_bytes", record.alloc_bytes},
-          {"thread", record.thread}};
+          {"thread", record.thread},
+          {"sequence", record.sequence}};
 }
 
 nlohmann::json latency_json(const stats::LatencyHistogram::Snapshot &snapshot) {

@@ -16,8 +16,9 @@ namespace flexilib::admin {
 std::string iso8601_utc(std::chrono::system_clock::time_point time);
 
 // One recent request: time, client, method, target, route, library, generation,
-// status, bytes, ttfb_ms, ttlb_ms, prealloc_bytes, alloc_bytes, thread. route,
-// library and generation are null when no route matched.
+// status, bytes, ttfb_ms, ttlb_ms, prealloc_bytes, alloc_bytes, thread and sequence
+// (1 for the first request recorded, rising: a poller can skip what it has seen).
+// route, library and generation are null when no route matched.
 nlohmann::json record_json(const stats::RequestRecord &record);
 
 // {"count", "p50", "p90", "p99", "max", "mean"} of a latency histogram, in ms.

@@ -10,12 +10,14 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <string_view>
 #include <vector>
 
 FLEXILIB_EXPORT_ABI_VERSION
 
 namespace {
+
+// Keeps keys in insertion order, so the answer reads method, target, headers...
+using Json = nlohmann::ordered_json;
 
 // Set once by flexilib_on_load, which the server runs before the first request of this
 // copy of the library: afterwards only read, so the serving threads may share it.
@@ -34,19 +36,19 @@ std::string to_string(const char *pointer, size_t length) {
   return {pointer, length};
 }
 
-nlohmann::json describe(const flexilib_request &request) {
-  nlohmann::json headers = nlohmann::json::array();
+Json describe(const flexilib_request &request) {
+  Json headers = Json::array();
   for (size_t i = 0; i < request.headers_len; ++i) {
     const flexilib_header &header = request.headers[i];
     headers.push_back({{"name", to_string(header.name_ptr, header.name_len)},
                        {"value", to_string(header.value_ptr, header.value_len)}});
   }
-  nlohmann::json description = {{"method", to_string(request.method, request.method_len)},
-                                {"target", to_string(request.target, request.target_len)},
-                                {"headers", std::move(headers)},
-                                {"body_bytes", request.content_len}};
+  Json description = {{"method", to_string(request.method, request.method_len)},
+                      {"target", to_string(request.target, request.target_len)},
+                      {"headers", std::move(headers)},
+                      {"body_bytes", request.content_len}};
   // A host that does not run the hook (the original FlexiLib) gets null.
-  description["loaded_at"] = loaded_at.empty() ? nlohmann::json() : nlohmann::json(loaded_at);
+  description["loaded_at"] = loaded_at.empty() ? nullptr : Json(loaded_at);
   return description;
 }
 
@@ -96,8 +98,7 @@ FLEXILIB_API int flexilib_on_load(void) try {
 // failure becomes NULL, which the server answers with 500.
 FLEXILIB_API flexilib_response *handle_request(flexilib_request *request) try {
   // Headers and targets are bytes, not necessarily UTF-8: replace what JSON cannot hold.
-  const std::string body =
-      describe(*request).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string body = describe(*request).dump(-1, ' ', false, Json::error_handler_t::replace);
   return respond_with(body);
 } catch (...) {
   return nullptr;

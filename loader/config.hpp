@@ -29,7 +29,8 @@ struct Config {
   bool ok() const { return errors.empty(); }
 };
 
-// Parses proxy.ini text (the whole file). `origin` names it in messages.
+// Parses proxy.ini text (the whole file). Rules are kept only when their line is
+// valid; a caller refuses the whole file when `errors` is not empty.
 Config parse_config_text(std::string_view text);
 
 // Reads and parses a file; an unreadable file is one error with line 0.

@@ -1,40 +1,48 @@
-// First-match rule matching: prefix comparisons on the request's own bytes.
+// First-match rule matching: prefix comparisons on the request's own bytes, in file
+// order, with no allocation (it runs for every request).
 #include "loader/route_match.hpp"
 
-#include <strings.h>
+#include <algorithm>
 
 namespace flexilib::loader {
 
 namespace {
 
-bool starts_with(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && text.compare(0, prefix.size(), prefix) == 0;
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
+
+// Header names are ASCII tokens; strcasecmp would make the answer depend on the locale.
+bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return ascii_lower(x) == ascii_lower(y);
+         });
 }
 
-// The value of the first header called `name` (any case) starts with `prefix`.
-bool header_starts_with(const flexilib_header *headers, size_t count, std::string_view name,
-                        std::string_view prefix) {
+// Only the first header called `name` is looked at: a repeat of the header further on
+// gets no second chance to match.
+bool first_header_starts_with(const flexilib_header *headers, size_t count,
+                              std::string_view name, std::string_view prefix) {
   for (size_t i = 0; i < count; ++i) {
     const flexilib_header &header = headers[i];
-    if (header.name_len != name.size() ||
-        ::strncasecmp(header.name_ptr, name.data(), name.size()) != 0)
-      continue;
-    return starts_with({header.value_ptr, header.value_len}, prefix);
+    if (!equals_ignoring_ascii_case({header.name_ptr, header.name_len}, name)) continue;
+    return std::string_view(header.value_ptr, header.value_len).starts_with(prefix);
   }
   return false;
+}
+
+bool rule_matches(const Rule &rule, std::string_view target, const flexilib_header *headers,
+                  size_t header_count) {
+  if (!target.starts_with(rule.path_prefix)) return false; // cheaper than the header scan
+  if (rule.header_name.empty()) return true;
+  return first_header_starts_with(headers, header_count, rule.header_name,
+                                  rule.header_value_prefix);
 }
 
 } // namespace
 
 int match_rule(const std::vector<Rule> &rules, std::string_view target,
                const flexilib_header *headers, size_t header_count) {
-  for (size_t i = 0; i < rules.size(); ++i) {
-    const Rule &rule = rules[i];
-    if (!starts_with(target, rule.path_prefix)) continue; // the cheap test first
-    if (rule.header_name.empty() ||
-        header_starts_with(headers, header_count, rule.header_name, rule.header_value_prefix))
-      return int(i);
-  }
+  for (size_t i = 0; i < rules.size(); ++i)
+    if (rule_matches(rules[i], target, headers, header_count)) return int(i);
   return -1;
 }
 

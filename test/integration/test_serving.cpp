@@ -153,10 +153,13 @@ TEST_CASE("a library is loaded once however many requests race for it", "[servin
   auto server = start_server(dir, example_config());
   std::vector<std::thread> clients;
   std::atomic<int> ok{0};
+  // Raw sockets rather than cpp-httplib clients: that library is not built for
+  // ThreadSanitizer, which then misreads its internals when several threads use it.
   for (int i = 0; i < 16; ++i)
     clients.emplace_back([&] {
-      auto client = client_for(*server);
-      if (auto response = client.Get("/"); response && response->status == 200) ++ok;
+      const std::string answer =
+          raw_request(server->port(), "GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+      if (answer.rfind("HTTP/1.1 200 OK", 0) == 0) ++ok;
     });
   for (auto &client : clients)
     client.join();

@@ -113,6 +113,7 @@ TEST_CASE("a request record becomes a JSON object with every field", "[admin]") 
   record.prealloc_bytes = 8192;
   record.alloc_bytes = 160;
   record.thread = 1;
+  record.sequence = 17;
   const nlohmann::json json = record_json(record);
   CHECK(json == nlohmann::json{{"time", "1970-01-01T00:00:00.000Z"},
                                {"client", "127.0.0.1:5000"},
@@ -127,7 +128,8 @@ TEST_CASE("a request record becomes a JSON object with every field", "[admin]") 
                                {"ttlb_ms", 0.5},
                                {"prealloc_bytes", 8192},
                                {"alloc_bytes", 160},
-                               {"thread", 1}});
+                               {"thread", 1},
+                               {"sequence", 17}});
 }
 
 TEST_CASE("a request no route matched has null route, library and generation", "[admin]") {

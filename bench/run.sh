@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Benchmarks flexilib against nginx on this machine, in one run, and prints a table:
+# req/s, p50 and p99 latency and errors at 1, 64 and 256 connections (wrk), the ratio
+# to nginx, and each server's private memory (the sum of Pss_Anon over its processes)
+# idle and after the load. The table also goes to bench/results/latest.txt (the one
+# before it is kept as previous.txt). Not part of CI: it takes about a minute and a
+# half and wants an otherwise idle machine.
+#   DURATION=10s THREADS=2 bench/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${DURATION:-10s}
+threads=${THREADS:-2}            # serving threads / nginx workers
+flexilib_port=18180 nginx_port=18181
+
+./scripts/install-deps.sh
+for tool in wrk nginx; do
+  command -v "$tool" >/dev/null || {
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null
+  }
+done
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$(nproc)" --target flexilib example_handlers >/dev/null
+
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; [[ -f $work/nginx.pid ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"' EXIT
+
+# flexilib: the example library answers wrk's one-header request with " 1".
+printf '/ = %s/build/executors/libflexilib-example.so\n' "$PWD" >"$work/proxy.ini"
+PORT=$flexilib_port SERVER_THREAD_COUNT=$threads ./build/flexilib "$work/proxy.ini" \
+  >"$work/flexilib-access.log" 2>"$work/flexilib.err" &
+flexilib_pid=$!
+
+# nginx: the same body, the access log on, as many workers as flexilib has threads.
+cat >"$work/nginx.conf" <<NGINX
+worker_processes $threads;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log $work/nginx-access.log;
+  default_type text/plain;
+  server {
+    listen 127.0.0.1:$nginx_port reuseport backlog=4096;
+    location / { add_header X-custom-foo bar; return 200 " 1"; }
+  }
+}
+NGINX
+nginx -c "$work/nginx.conf"
+
+wait_for() { for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$1/" && return; sleep 0.1; done; echo "port $1 did not answer" >&2; exit 1; }
+wait_for $flexilib_port
+wait_for $nginx_port
+
+# Private memory of a process and its children, in KiB.
+private_kb() {
+  local total=0 pid
+  for pid in $1 $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '/^Pss_Anon:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+nginx_master=$(cat "$work/nginx.pid")
+flexilib_idle=$(private_kb $flexilib_pid)
+nginx_idle=$(private_kb "$nginx_master")
+
+declare -A result
+measure() { # name port connections
+  local out
+  out=$(wrk -t2 -c"$3" -d"$duration" --latency "http://127.0.0.1:$2/" 2>&1)
+  local rps p50 p99 errors
+  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  errors=$(awk '/Socket errors/ {gsub(",", ""); e += $4 + $6 + $8 + $10} /Non-2xx/ {e += $5} END {print e + 0}' <<<"$out")
+  result[$1,$3]="$rps $p50 $p99 ${errors:-0}"
+}
+for connections in 1 64 256; do
+  measure flexilib $flexilib_port $connections
+  measure nginx $nginx_port $connections
+done
+flexilib_after=$(private_kb $flexilib_pid)
+nginx_after=$(private_kb "$nginx_master")
+
+table=$(
+  echo "flexilib vs nginx on $(nproc) cores, $threads serving threads / workers, wrk -t2 -d$duration, $(date -u +%FT%TZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo ?)"
+  printf '%-9s %5s %12s %10s %10s %7s %9s\n' server conns req/s p50 p99 errors "x nginx"
+  for connections in 1 64 256; do
+    read -r n_rps _ <<<"${result[nginx,$connections]}"
+    for server in flexilib nginx; do
+      read -r rps p50 p99 errors <<<"${result[$server,$connections]}"
+      printf '%-9s %5s %12s %10s %10s %7s %9s\n' "$server" "$connections" "$rps" "$p50" "$p99" "$errors" \
+        "$(awk -v a="$rps" -v b="$n_rps" 'BEGIN {printf "%.2f", a / b}')"
+    done
+  done
+  printf 'private memory (Pss_Anon, KiB): flexilib idle %s, after load %s; nginx idle %s, after load %s\n' \
+    "$flexilib_idle" "$flexilib_after" "$nginx_idle" "$nginx_after"
+)
+echo "$table"
+mkdir -p bench/results
+[[ -f bench/results/latest.txt ]] && mv bench/results/latest.txt bench/results/previous.txt
+echo "$table" >bench/results/latest.txt

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what flexilib needs from Debian, and only what is missing: a second run
+# touches no network. --runtime: only what the built server needs to run.
+set -euo pipefail
+
+build_packages=(build-essential cmake pkg-config libcpp-httplib-dev nlohmann-json3-dev
+                libinih-dev catch2 curl)
+runtime_packages=(libcpp-httplib0.11 libinih1)
+
+packages=("${build_packages[@]}")
+[[ ${1:-} == --runtime ]] && packages=("${runtime_packages[@]}")
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$package")
+done
+((${#missing[@]} == 0)) && exit 0
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: missing ${missing[*]}; run as root (or with sudo) to install them" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -113,8 +113,9 @@ int serve(const server::Settings &settings, const server::Listener &listener,
 
   server::RequestPipeline pipeline(configuration, pipeline_limits(settings), &request_stats,
                                    crash_page);
-  server::WorkerPool pool(listener.fd(), pipeline, settings.thread_count,
-                          settings.preallocation_bytes, settings.max_connections);
+  server::WorkerPool pool(listener.fd(), pipeline,
+                          {settings.thread_count, settings.preallocation_bytes,
+                           settings.max_connections, settings.handler_timeout_ms});
   server::write_diagnostic("serving with " + std::to_string(settings.thread_count) + " threads, " +
                            std::to_string(settings.preallocation_bytes / 1024) + " KiB arena each");
 
@@ -149,8 +150,9 @@ bool config_is_valid(const std::string &path) {
 
 int run_server(const server::Settings &settings) {
   if (!config_is_valid(settings.config_path)) return 1;
-  if (const std::string refusal = admin::options_refusal(admin_options(settings));
-      settings.admin_port && !refusal.empty()) {
+  if (const std::string refusal =
+          settings.admin_port ? admin::refusal_at_start(admin_options(settings)) : "";
+      !refusal.empty()) {
     server::write_diagnostic(refusal);
     return 1;
   }

@@ -3,10 +3,14 @@
 
 #include "admin/admin_checks.hpp"
 
+#include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace flexilib::admin {
 
@@ -17,7 +21,63 @@ namespace {
 constexpr size_t admin_threads = 2;
 constexpr size_t max_admin_body_bytes = 64 * 1024;
 
+std::string address_and_port(const std::string &address, int port) {
+  const std::string host = address.find(':') == std::string::npos ? address : "[" + address + "]";
+  return host + ":" + std::to_string(port);
+}
+
+// cpp-httplib's default sets SO_REUSEPORT, which would let a second flexilib bind the
+// same admin port and have the kernel share requests between the two servers.
+void set_reuse_address(int socket) {
+  const int on = 1;
+  ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+}
+
+// The errno of binding a socket as the admin server binds its own; 0 when it can.
+int bind_error(const std::string &address, int port) {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  auto &v4 = reinterpret_cast<sockaddr_in &>(storage);
+  auto &v6 = reinterpret_cast<sockaddr_in6 &>(storage);
+  if (::inet_pton(AF_INET, address.c_str(), &v4.sin_addr) == 1) {
+    v4.sin_family = AF_INET;
+    v4.sin_port = htons(uint16_t(port));
+    length = sizeof v4;
+  } else if (::inet_pton(AF_INET6, address.c_str(), &v6.sin6_addr) == 1) {
+    v6.sin6_family = AF_INET6;
+    v6.sin6_port = htons(uint16_t(port));
+    length = sizeof v6;
+  } else {
+    return EINVAL;
+  }
+  const int socket = ::socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (socket < 0) return errno;
+  set_reuse_address(socket);
+  const int error = ::bind(socket, reinterpret_cast<sockaddr *>(&storage), length) == 0 ? 0 : errno;
+  ::close(socket);
+  return error;
+}
+
+std::string loopback_refusal(const AdminOptions &options) {
+  if (!options.token.empty() || is_loopback_address(options.address)) return {};
+  return "ADMIN_ADDRESS=" + options.address +
+         " is not a loopback address: the admin endpoint reloads and shows every request, "
+         "so set ADMIN_TOKEN to require a token, or use 127.0.0.1 (ADMIN_PORT=off disables it)";
+}
+
+std::string cannot_listen(const AdminOptions &options, int error) {
+  return "admin: cannot listen on " + address_and_port(options.address, options.port) + " (" +
+         std::strerror(error) + "); ADMIN_PORT sets another port, off disables the endpoint";
+}
+
 } // namespace
+
+std::string refusal_at_start(const AdminOptions &options) {
+  if (std::string refusal = loopback_refusal(options); !refusal.empty()) return refusal;
+  if (options.port == 0) return {};
+  const int error = bind_error(options.address, options.port);
+  return error == 0 ? std::string() : cannot_listen(options, error);
+}
 
 AdminServer::AdminServer(AdminOptions options, AdminContext context)
     : options_(std::move(options)), context_(std::move(context)) {}
@@ -26,16 +86,7 @@ AdminServer::~AdminServer() {
   stop();
 }
 
-std::string options_refusal(const AdminOptions &options) {
-  if (!options.token.empty() || is_loopback_address(options.address)) return {};
-  return "ADMIN_ADDRESS=" + options.address +
-         " is not a loopback address: the admin endpoint reloads and shows every request, "
-         "so set ADMIN_TOKEN to require a token, or use 127.0.0.1 (ADMIN_PORT=off disables it)";
-}
-
-std::string AdminServer::start() {
-  if (std::string refusal = options_refusal(options_); !refusal.empty()) return refusal;
-
+void AdminServer::install_handlers() {
   // Every path and method reaches answer(), which checks the request and then
   // routes it through the endpoint table. A request without a body is answered
   // before cpp-httplib would try to read one: `curl -X POST` sends no
@@ -73,6 +124,13 @@ std::string AdminServer::start() {
         }
         send_error(response, 500, what);
       });
+}
+
+std::string AdminServer::start() {
+  if (std::string refusal = loopback_refusal(options_); !refusal.empty()) return refusal;
+
+  install_handlers();
+  server_.set_socket_options(set_reuse_address);
   // One request a connection: a client keeping its connection open cannot hold one
   // of the two threads for the keep-alive time.
   server_.set_keep_alive_max_count(1);
@@ -85,9 +143,7 @@ std::string AdminServer::start() {
   port_ = options_.port == 0
               ? server_.bind_to_any_port(options_.address)
               : (server_.bind_to_port(options_.address, options_.port) ? options_.port : -1);
-  if (port_ < 0)
-    return "admin: cannot listen on " + where() + " (" + std::strerror(errno) +
-           "); ADMIN_PORT=off disables the admin endpoint";
+  if (port_ < 0) return cannot_listen(options_, errno);
 
   thread_ = std::thread([this] {
     ::pthread_setname_np(::pthread_self(), "flexilib-admin");
@@ -114,9 +170,7 @@ void AdminServer::stop() {
 }
 
 std::string AdminServer::where() const {
-  const std::string port = std::to_string(port_ < 0 ? options_.port : port_);
-  if (options_.address.find(':') != std::string::npos) return "[" + options_.address + "]:" + port;
-  return options_.address + ":" + port;
+  return address_and_port(options_.address, port_ < 0 ? options_.port : port_);
 }
 
 void AdminServer::answer(const httplib::Request &request, httplib::Response &response) {

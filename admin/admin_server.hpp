@@ -21,9 +21,12 @@ struct AdminOptions {
   std::string token;                 // empty: none; else "Authorization: Bearer <token>"
 };
 
-// Why these options cannot be served (empty when they can): a non-loopback address
-// needs a token, since the endpoint reloads and shows every request.
-std::string options_refusal(const AdminOptions &options);
+// Why the admin endpoint cannot start with these options (empty when it can): an
+// address that is not loopback without a token (the endpoint reloads and shows every
+// request), or a port another process holds. Checked once before the supervisor
+// starts serving processes, so that the problem stops the server at start instead of
+// failing every serving process it would start.
+std::string refusal_at_start(const AdminOptions &options);
 
 class AdminServer {
 public:
@@ -33,7 +36,7 @@ public:
   AdminServer &operator=(const AdminServer &) = delete;
 
   // Binds and starts answering on its own thread; an error message when it cannot
-  // (options_refusal, or the port cannot be bound).
+  // (an address that is not loopback without a token, or the port cannot be bound).
   // Call it with the control signals blocked: its threads inherit the mask.
   std::string start();
 
@@ -44,6 +47,7 @@ public:
   std::string where() const;
 
 private:
+  void install_handlers();
   void answer(const httplib::Request &request, httplib::Response &response);
   void mark_loop_started();
 

@@ -9,27 +9,27 @@ namespace flexilib::admin {
 
 namespace {
 
-double to_microsecond(double ms) {
-  return std::round(ms * 1000.0) / 1000.0;
-}
-
 nlohmann::json text_or_null(const std::string &text) {
   return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
 }
 
 } // namespace
 
+double round_to_microsecond(double ms) {
+  return std::round(ms * 1000.0) / 1000.0;
+}
+
 std::string iso8601_utc(std::chrono::system_clock::time_point time) {
   using namespace std::chrono;
   const auto since_epoch = duration_cast<milliseconds>(time.time_since_epoch());
   const std::time_t seconds = std::time_t(floor<std::chrono::seconds>(since_epoch).count());
-  const long millis = long(since_epoch.count() - seconds * 1000LL);
+  const int millis = int(since_epoch.count() - seconds * 1000LL);
   std::tm utc{};
   ::gmtime_r(&seconds, &utc);
   char date[32];
   std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &utc);
-  char fraction[8];
-  std::snprintf(fraction, sizeof fraction, ".%03ldZ", millis);
+  char fraction[16];
+  std::snprintf(fraction, sizeof fraction, ".%03dZ", millis);
   return std::string(date) + fraction;
 }
 
@@ -44,8 +44,8 @@ nlohmann::json record_json(const stats::RequestRecord &record) {
            record.generation == 0 ? nlohmann::json(nullptr) : nlohmann::json(record.generation)},
           {"status", record.status},
           {"bytes", record.body_bytes},
-          {"ttfb_ms", to_microsecond(record.ttfb_ms)},
-          {"ttlb_ms", to_microsecond(record.ttlb_ms)},
+          {"ttfb_ms", round_to_microsecond(record.ttfb_ms)},
+          {"ttlb_ms", round_to_microsecond(record.ttlb_ms)},
           {"prealloc_bytes", record.prealloc_bytes},
           {"alloc_bytes", record.alloc_bytes},
           {"thread", record.thread},
@@ -55,11 +55,11 @@ nlohmann::json record_json(const stats::RequestRecord &record) {
 nlohmann::json latency_json(const stats::LatencyHistogram::Snapshot &snapshot) {
   const double mean = snapshot.total == 0 ? 0 : snapshot.sum_ms / double(snapshot.total);
   return {{"count", snapshot.total},
-          {"p50", to_microsecond(snapshot.percentile(0.50))},
-          {"p90", to_microsecond(snapshot.percentile(0.90))},
-          {"p99", to_microsecond(snapshot.percentile(0.99))},
-          {"max", to_microsecond(snapshot.max_ms)},
-          {"mean", to_microsecond(mean)}};
+          {"p50", round_to_microsecond(snapshot.percentile(0.50))},
+          {"p90", round_to_microsecond(snapshot.percentile(0.90))},
+          {"p99", round_to_microsecond(snapshot.percentile(0.99))},
+          {"max", round_to_microsecond(snapshot.max_ms)},
+          {"mean", round_to_microsecond(mean)}};
 }
 
 nlohmann::json scope_json(const ScopeFigures &figures) {

@@ -12,6 +12,9 @@
 
 namespace flexilib::admin {
 
+// Milliseconds rounded to the microsecond: what the clocks measure, no more digits.
+double round_to_microsecond(double ms);
+
 // "2024-05-01T12:34:56.789Z": ISO 8601, UTC, millisecond precision.
 std::string iso8601_utc(std::chrono::system_clock::time_point time);
 

@@ -26,7 +26,7 @@ trap 'kill $(jobs -p) 2>/dev/null; [[ -f $work/nginx.pid ]] && kill "$(cat "$wor
 
 # flexilib: the example library answers wrk's one-header request with " 1".
 printf '/ = %s/build/executors/libflexilib-example.so\n' "$PWD" >"$work/proxy.ini"
-PORT=$flexilib_port SERVER_THREAD_COUNT=$threads ./build/flexilib "$work/proxy.ini" \
+PORT=$flexilib_port SERVER_THREAD_COUNT=$threads ADMIN_PORT=off ./build/flexilib "$work/proxy.ini" \
   >"$work/flexilib-access.log" 2>"$work/flexilib.err" &
 flexilib_pid=$!
 
@@ -66,7 +66,7 @@ nginx_idle=$(private_kb "$nginx_master")
 declare -A result
 measure() { # name port connections
   local out
-  out=$(wrk -t2 -c"$3" -d"$duration" --latency "http://127.0.0.1:$2/" 2>&1)
+  out=$(wrk -t"$(($3 < 2 ? 1 : 2))" -c"$3" -d"$duration" --latency "http://127.0.0.1:$2/" 2>&1)
   local rps p50 p99 errors
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
@@ -82,7 +82,7 @@ flexilib_after=$(private_kb $flexilib_pid)
 nginx_after=$(private_kb "$nginx_master")
 
 table=$(
-  echo "flexilib vs nginx on $(nproc) cores, $threads serving threads / workers, wrk -t2 -d$duration, $(date -u +%FT%TZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo ?)"
+  echo "flexilib vs nginx on $(nproc) cores, $threads serving threads / workers, wrk -t2 (-t1 at 1 conn) -d$duration, $(date -u +%FT%TZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo ?)"
   printf '%-9s %5s %12s %10s %10s %7s %9s\n' server conns req/s p50 p99 errors "x nginx"
   for connections in 1 64 256; do
     read -r n_rps _ <<<"${result[nginx,$connections]}"

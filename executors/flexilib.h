@@ -37,35 +37,35 @@ extern "C" {
  * never write them. Response headers are the library's: the server copies them
  * before request_deinit is called. */
 typedef struct flexilib_header {
-    char *name_ptr;   /* header name as sent, original case */
-    size_t name_len;
-    char *value_ptr;  /* value with surrounding whitespace removed */
-    size_t value_len;
+  char *name_ptr; /* header name as sent, original case */
+  size_t name_len;
+  char *value_ptr; /* value with surrounding whitespace removed */
+  size_t value_len;
 } flexilib_header;
 
 /* What the library receives. Valid only during handle_request; copy what must live
  * longer. */
 typedef struct flexilib_request {
-    const char *target; /* request target as sent: path and query, e.g. "/c/x?y=1" */
-    size_t target_len;
-    char *method;       /* "GET", "POST", ...: also NUL-terminated */
-    size_t method_len;
-    char *content;      /* request body (content_len 0: no body) */
-    size_t content_len;
-    flexilib_header *headers; /* the headers the client sent, in arrival order */
-    size_t headers_len;
+  const char *target; /* request target as sent: path and query, e.g. "/c/x?y=1" */
+  size_t target_len;
+  char *method; /* "GET", "POST", ...: also NUL-terminated */
+  size_t method_len;
+  char *content; /* request body (content_len 0: no body) */
+  size_t content_len;
+  flexilib_header *headers; /* the headers the client sent, in arrival order */
+  size_t headers_len;
 } flexilib_request;
 
 /* What the library returns. The server reads it after handle_request returns and
  * keeps using ptr until the body is written; request_deinit comes after that. */
 typedef struct flexilib_response {
-    char *ptr;                /* response body */
-    size_t len;
-    flexilib_header *headers; /* extra response headers; no content-type: text/plain */
-    size_t headers_len;
-    size_t status;            /* 0 means 200; otherwise 100..599, anything else is a 500 */
-    char *reason_ptr;         /* reason phrase (reason_len 0: the standard one) */
-    size_t reason_len;
+  char *ptr; /* response body */
+  size_t len;
+  flexilib_header *headers; /* extra response headers; no content-type: text/plain */
+  size_t headers_len;
+  size_t status;    /* 0 means 200; otherwise 100..599, anything else is a 500 */
+  char *reason_ptr; /* reason phrase (reason_len 0: the standard one) */
+  size_t reason_len;
 } flexilib_response;
 
 /* Required. Returns the response, or NULL when the handler failed: the client then
@@ -84,8 +84,8 @@ FLEXILIB_API void request_deinit(void);
  * it is taken as version 0 (built for the original FlexiLib), which loads the same
  * way; a library newer than the server is refused with a clear error. */
 #define FLEXILIB_ABI_VERSION 1
-#define FLEXILIB_EXPORT_ABI_VERSION \
-    FLEXILIB_API const uint32_t flexilib_abi_version = FLEXILIB_ABI_VERSION;
+#define FLEXILIB_EXPORT_ABI_VERSION                                                                \
+  FLEXILIB_API const uint32_t flexilib_abi_version = FLEXILIB_ABI_VERSION;
 
 /* Per-request memory from the server's per-thread arena (RESPONSE_PREALLOCATION_KB,
  * falling back to the heap when it is used up). Aligned to 16 bytes, valid until the

@@ -44,7 +44,9 @@ struct ParseState {
   void error(std::string message) { config.errors.push_back({line, std::move(message)}); }
 };
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r';
+}
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && is_blank(text.front()))
@@ -60,13 +62,17 @@ bool has_control_byte(std::string_view text) {
   return false;
 }
 
-std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
+std::string quoted(std::string_view text) {
+  std::string result;
+  result.reserve(text.size() + 2);
+  result.append(1, '"').append(text).append(1, '"');
+  return result;
+}
 
 std::string_view take_line(ParseState &state) {
   const size_t newline = state.unread.find('\n');
   const std::string_view line = state.unread.substr(0, newline);
-  state.unread.remove_prefix(newline == std::string_view::npos ? state.unread.size()
-                                                               : newline + 1);
+  state.unread.remove_prefix(newline == std::string_view::npos ? state.unread.size() : newline + 1);
   ++state.line;
   return line;
 }

@@ -8,7 +8,9 @@ namespace flexilib::loader {
 
 namespace {
 
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
+char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
+}
 
 // Header names are ASCII tokens; strcasecmp would make the answer depend on the locale.
 bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
@@ -19,8 +21,8 @@ bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
 
 // Only the first header called `name` is looked at: a repeat of the header further on
 // gets no second chance to match.
-bool first_header_starts_with(const flexilib_header *headers, size_t count,
-                              std::string_view name, std::string_view prefix) {
+bool first_header_starts_with(const flexilib_header *headers, size_t count, std::string_view name,
+                              std::string_view prefix) {
   for (size_t i = 0; i < count; ++i) {
     const flexilib_header &header = headers[i];
     if (!equals_ignoring_ascii_case({header.name_ptr, header.name_len}, name)) continue;

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Installs what flexilib needs from Debian, and only what is missing: a second run
-# touches no network. --runtime: only what the built server needs to run.
+# Installs from Debian what flexilib needs to build and test, and only what is missing:
+# a second run asks dpkg alone, so it is fast and needs no network.
+# --runtime: only what the built server needs to run (the Docker runtime stage).
 set -euo pipefail
 
 build_packages=(build-essential cmake pkg-config libcpp-httplib-dev nlohmann-json3-dev
                 libinih-dev catch2 curl)
 runtime_packages=(libcpp-httplib0.11 libinih1)
 
-packages=("${build_packages[@]}")
-[[ ${1:-} == --runtime ]] && packages=("${runtime_packages[@]}")
+case ${1:-} in
+  "") packages=("${build_packages[@]}") ;;
+  --runtime) packages=("${runtime_packages[@]}") ;;
+  *) echo "usage: $0 [--runtime]" >&2; exit 2 ;;
+esac
 
 missing=()
 for package in "${packages[@]}"; do
@@ -18,7 +22,7 @@ done
 ((${#missing[@]} == 0)) && exit 0
 
 if [[ $(id -u) -ne 0 ]]; then
-  echo "install-deps: missing ${missing[*]}; run as root (or with sudo) to install them" >&2
+  echo "install-deps: missing ${missing[*]}; run this as root to install them" >&2
   exit 1
 fi
 echo "install-deps: installing ${missing[*]}" >&2

@@ -26,7 +26,7 @@ struct RequestContext {
   int rule = -1;                              // index into table->rules, -1: none matched
   size_t body_length = 0;                     // from Content-Length, already checked
   bool chunked = false;
-  unsigned thread = 0; // index of the serving thread
+  ServingThread *thread = nullptr;
 };
 namespace {
 
@@ -86,6 +86,30 @@ bool is_framing_header(std::string_view name) {
 }
 
 } // namespace
+
+void ServingThread::enter_handler(Connection &connection, const HandlerRun &run) {
+  {
+    std::lock_guard lock(run_mutex_);
+    run_ = run;
+  }
+  handler_connection = &connection;
+  handler_started = Clock::now().time_since_epoch().count();
+}
+
+void ServingThread::leave_handler() {
+  handler_started = 0;
+  handler_connection = nullptr;
+  std::lock_guard lock(run_mutex_);
+  run_ = {};
+}
+
+std::string ServingThread::handler_description() const {
+  std::lock_guard lock(run_mutex_);
+  if (run_.method.empty()) return {};
+  return std::string(run_.method) + " " + std::string(run_.target) + " (route " +
+         std::string(run_.route) + ", library " + std::string(run_.library) + " generation " +
+         std::to_string(run_.generation) + ")";
+}
 
 RequestPipeline::RequestPipeline(loader::Configuration &configuration, PipelineLimits limits,
                                  stats::RequestStats *stats, process::CrashPage *crash_page)
@@ -215,13 +239,18 @@ void RequestPipeline::handle(const httplib::Request &request, httplib::Response 
                               "be loaded (the server log says why)");
 
   flexilib_request c_request = build_c_request(context, request, body);
+  const unsigned thread = context.thread->index;
+  const std::string &route = context.table->route_names[size_t(rule)];
   if (crash_page_)
-    crash_page_->enter(context.thread, request.method, request.target,
-                       context.table->route_names[size_t(rule)], context.library->path(),
+    crash_page_->enter(thread, request.method, request.target, route, context.library->path(),
                        context.library->generation());
+  context.thread->enter_handler(context.connection,
+                                {request.method, request.target, route, context.library->path(),
+                                 context.library->generation()});
   flexilib_response *c_response = context.library->handle_request(&c_request);
   context.response_ready = Clock::now();
-  if (crash_page_) crash_page_->leave(context.thread);
+  context.thread->leave_handler();
+  if (crash_page_) crash_page_->leave(thread);
   const std::string &library = context.library->path();
   if (c_response == nullptr) {
     write_diagnostic(library + ": handle_request returned NULL for " + request.method + " " +
@@ -271,7 +300,7 @@ bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream
 
   Arena &arena = thread.arena;
   RequestContext context{connection, stream, arena, parse_request_head(head, arena), Clock::now()};
-  context.thread = thread.index;
+  context.thread = &thread;
   current_request = &context;
   stream.reset_response();
 

@@ -117,6 +117,8 @@ SettingsResult parse_settings(const std::vector<std::string> &args, const EnvLoo
               [&](long v) { settings.max_connections = size_t(v); });
   read_number(env, "ADMIN_RECENT_REQUESTS", 0, 1000000, errors,
               [&](long v) { settings.recent_requests = size_t(v); });
+  read_number(env, "HANDLER_TIMEOUT_MS", 1, 24 * 3600 * 1000, errors,
+              [&](long v) { settings.handler_timeout_ms = int(v); });
   read_number(env, "SHUTDOWN_TIMEOUT_MS", 0, 3600 * 1000, errors,
               [&](long v) { settings.shutdown_timeout_ms = int(v); });
   if (const char *supervisor = env("SUPERVISOR")) {
@@ -171,6 +173,8 @@ Limits (a request over one gets the status shown, then the connection closes):
   WRITE_TIMEOUT_MS            a client that stops reading (default 5000): close
   KEEPALIVE_TIMEOUT_S         idle keep-alive connection (default 5): close
   MAX_CONNECTIONS             open connections (default 10000): new ones wait
+  HANDLER_TIMEOUT_MS          a handler that runs longer (default 30000): the client
+                              gets 504 and a new thread replaces the stuck one
   A request line over 8192 bytes gets 414 (cpp-httplib's compiled-in limit).
 
 Process:

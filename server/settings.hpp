@@ -27,6 +27,7 @@ struct Settings {
   size_t max_connections = 10000;           // MAX_CONNECTIONS
   size_t recent_requests = 1000;            // ADMIN_RECENT_REQUESTS: the admin ring
   int shutdown_timeout_ms = 10000;          // SHUTDOWN_TIMEOUT_MS
+  int handler_timeout_ms = 30000;           // HANDLER_TIMEOUT_MS
   bool supervise = true;                    // SUPERVISOR=off runs without one
 
   // The admin endpoint (admin/): loopback only unless a token guards it.

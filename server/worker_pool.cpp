@@ -1,4 +1,4 @@
-// Serving threads around one epoll set: accept, dispatch, idle sweep, shutdown.
+// Serving threads around one epoll set: accept, dispatch, housekeeping, shutdown.
 #include "server/worker_pool.hpp"
 
 #include "server/access_log.hpp"
@@ -12,7 +12,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 namespace flexilib::server {
@@ -20,16 +19,17 @@ namespace flexilib::server {
 namespace {
 
 // epoll_event.data.ptr is either a Connection or one of these markers.
-char listener_marker, wake_marker, timer_marker;
+char listener_marker, wake_marker;
 
 constexpr uint32_t connection_events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
+constexpr auto housekeeping_interval = std::chrono::milliseconds(250);
 
 Clock::rep now_ticks() {
   return Clock::now().time_since_epoch().count();
 }
 
-Clock::rep seconds_in_ticks(int seconds) {
-  return std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(seconds)).count();
+Clock::rep ticks_of(std::chrono::milliseconds duration) {
+  return std::chrono::duration_cast<Clock::duration>(duration).count();
 }
 
 void address_of(const sockaddr_storage &address, std::string &ip, int &port) {
@@ -46,30 +46,39 @@ void address_of(const sockaddr_storage &address, std::string &ip, int &port) {
   ip = text;
 }
 
+std::unique_ptr<Connection> accepted_connection(int fd, const sockaddr_storage &peer) {
+  // Responses are written whole, so Nagle's delay would only add latency.
+  const int on = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  sockaddr_storage local{};
+  socklen_t length = sizeof local;
+  ::getsockname(fd, reinterpret_cast<sockaddr *>(&local), &length);
+  std::string peer_ip, local_ip;
+  int peer_port = 0, local_port = 0;
+  address_of(peer, peer_ip, peer_port);
+  address_of(local, local_ip, local_port);
+  auto connection = std::make_unique<Connection>(fd, peer_ip, peer_port, local_ip, local_port);
+  connection->last_active = now_ticks();
+  return connection;
+}
+
 } // namespace
 
-WorkerPool::WorkerPool(int listen_fd, RequestPipeline &pipeline, size_t thread_count,
-                       size_t arena_bytes, size_t max_connections)
-    : listen_fd_(listen_fd), pipeline_(pipeline), arena_bytes_(arena_bytes),
-      max_connections_(max_connections) {
+WorkerPool::WorkerPool(int listen_fd, RequestPipeline &pipeline, PoolSettings settings)
+    : listen_fd_(listen_fd), pipeline_(pipeline), settings_(settings) {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-  const itimerspec every_second{{1, 0}, {1, 0}};
-  ::timerfd_settime(timer_fd_, 0, &every_second, nullptr);
-
   arm(listen_fd_, &listener_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_ADD);
-  arm(timer_fd_, &timer_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_ADD);
   arm(wake_fd_, &wake_marker, EPOLLIN, EPOLL_CTL_ADD); // level: wakes every thread
 
-  running_threads_ = thread_count;
-  for (size_t i = 0; i < thread_count; ++i)
-    threads_.emplace_back([this, i] { run(i); });
+  std::lock_guard lock(threads_mutex_);
+  for (size_t i = 0; i < settings_.thread_count; ++i)
+    start_thread();
+  housekeeper_ = std::thread([this] { keep_house(); });
 }
 
 WorkerPool::~WorkerPool() {
   stop();
-  ::close(timer_fd_);
   ::close(wake_fd_);
   ::close(epoll_fd_);
 }
@@ -81,21 +90,37 @@ void WorkerPool::arm(int fd, void *tag, uint32_t events, int operation) {
   ::epoll_ctl(epoll_fd_, operation, fd, &event);
 }
 
+// threads_mutex_ held.
+void WorkerPool::start_thread() {
+  ServingThread &thread = serving_.emplace_back(unsigned(serving_.size()), settings_.arena_bytes);
+  thread.buffers.input.resize(
+      std::max(thread.buffers.input.size(), pipeline_.limits().max_head_bytes));
+  ++running_threads_;
+  threads_.emplace_back([this, &thread] { run(thread); });
+}
+
 void WorkerPool::begin_stop() {
   if (stopping_.exchange(true)) return;
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr); // new connections stay queued
   const uint64_t one = 1;
   [[maybe_unused]] ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
+  threads_changed_.notify_all(); // the housekeeper
 }
 
 bool WorkerPool::wait_stopped(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(exit_mutex_);
-  return exited_.wait_for(lock, timeout, [this] { return running_threads_ == 0; });
+  std::unique_lock lock(threads_mutex_);
+  return threads_changed_.wait_for(lock, timeout, [this] { return running_threads_ == 0; });
 }
 
 void WorkerPool::stop() {
   begin_stop();
-  for (std::thread &thread : threads_)
+  if (housekeeper_.joinable()) housekeeper_.join();
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard lock(threads_mutex_);
+    threads.swap(threads_);
+  }
+  for (std::thread &thread : threads)
     if (thread.joinable()) thread.join();
   std::lock_guard lock(connections_mutex_);
   connections_.clear();
@@ -106,37 +131,40 @@ size_t WorkerPool::connection_count() const {
   return connections_.size();
 }
 
-void WorkerPool::run(size_t index) {
-  const std::string name = "flexilib-w" + std::to_string(index);
+size_t WorkerPool::stuck_thread_count() const {
+  std::lock_guard lock(threads_mutex_);
+  return stuck_threads_;
+}
+
+void WorkerPool::run(ServingThread &thread) {
+  const std::string name = "flexilib-w" + std::to_string(thread.index);
   ::pthread_setname_np(::pthread_self(), name.c_str());
-  ServingThread thread(unsigned(index), arena_bytes_);
-  thread.buffers.input.resize(
-      std::max(thread.buffers.input.size(), pipeline_.limits().max_head_bytes));
   Arena::set_current(&thread.arena);
 
-  while (!stopping_) {
+  // A thread that was replaced while stuck leaves once its handler has returned.
+  while (!stopping_ && !thread.replaced) {
     epoll_event event{};
     const int ready = ::epoll_wait(epoll_fd_, &event, 1, -1);
     if (ready <= 0 || stopping_) continue;
     if (event.data.ptr == &wake_marker) continue;
     if (event.data.ptr == &listener_marker) {
       accept_connections();
-    } else if (event.data.ptr == &timer_marker) {
-      close_idle_connections();
     } else {
       serve(*static_cast<Connection *>(event.data.ptr), thread);
     }
   }
   Arena::set_current(nullptr);
-  std::lock_guard lock(exit_mutex_);
-  if (--running_threads_ == 0) exited_.notify_all();
+  std::lock_guard lock(threads_mutex_);
+  --running_threads_;
+  if (thread.replaced) --stuck_threads_;
+  threads_changed_.notify_all();
 }
 
 void WorkerPool::accept_connections() {
   for (;;) {
-    if (connection_count() >= max_connections_) {
+    if (connection_count() >= settings_.max_connections) {
       // New connections wait in the backlog; closing one re-arms the listener.
-      write_diagnostic("MAX_CONNECTIONS (" + std::to_string(max_connections_) +
+      write_diagnostic("MAX_CONNECTIONS (" + std::to_string(settings_.max_connections) +
                        ") open: not accepting until one closes");
       return;
     }
@@ -147,25 +175,14 @@ void WorkerPool::accept_connections() {
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno != EAGAIN) {
-        // Out of descriptors: try again on the next sweep rather than spin.
+        // Out of descriptors: the housekeeper re-arms the listener a moment later.
         write_diagnostic(std::string("accept: ") + std::strerror(errno));
         return;
       }
       break;
     }
-    // Responses are written whole, so Nagle's delay would only add latency.
-    const int on = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-    sockaddr_storage local{};
-    length = sizeof local;
-    ::getsockname(fd, reinterpret_cast<sockaddr *>(&local), &length);
-    std::string peer_ip, local_ip;
-    int peer_port = 0, local_port = 0;
-    address_of(peer, peer_ip, peer_port);
-    address_of(local, local_ip, local_port);
-
-    auto connection = std::make_unique<Connection>(fd, peer_ip, peer_port, local_ip, local_port);
-    connection->last_active = now_ticks();
+    std::unique_ptr<Connection> connection = accepted_connection(fd, peer);
+    connection->busy.store(false, std::memory_order_release); // see serve()
     Connection *raw = connection.get();
     {
       std::lock_guard lock(connections_mutex_);
@@ -177,11 +194,15 @@ void WorkerPool::accept_connections() {
 }
 
 void WorkerPool::serve(Connection &connection, ServingThread &thread) {
-  connection.busy = true;
+  // The connection passes from thread to thread through epoll, which orders the
+  // handover but is invisible to ThreadSanitizer; this acquire pairs with the release
+  // below (and the one at accept) and states that order in the memory model too.
+  connection.busy.exchange(true, std::memory_order_acq_rel);
   const RequestPipeline::Next next = pipeline_.serve(connection, thread);
-  if (next == RequestPipeline::Next::close || stopping_) return close_connection(connection);
+  if (next == RequestPipeline::Next::close || stopping_ || thread.replaced)
+    return close_connection(connection);
   connection.last_active = now_ticks();
-  connection.busy = false;
+  connection.busy.store(false, std::memory_order_release);
   arm(connection.fd, &connection, connection_events, EPOLL_CTL_MOD);
 }
 
@@ -192,33 +213,79 @@ void WorkerPool::close_connection(Connection &connection) {
     connections_.erase(&connection); // closes the socket, which leaves the epoll set
     remaining = connections_.size();
   }
-  if (remaining + 1 == max_connections_ && !stopping_)
+  if (remaining + 1 == settings_.max_connections && !stopping_)
     arm(listen_fd_, &listener_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_MOD);
+}
+
+void WorkerPool::keep_house() {
+  ::pthread_setname_np(::pthread_self(), "flexilib-house");
+  std::unique_lock lock(threads_mutex_);
+  while (!stopping_) {
+    threads_changed_.wait_for(lock, housekeeping_interval);
+    if (stopping_) break;
+    lock.unlock();
+    close_idle_connections();
+    if (!stopping_) arm(listen_fd_, &listener_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_MOD);
+    lock.lock();
+    replace_stuck_threads();
+  }
 }
 
 // Closing an idle connection from here would race with a thread taking it, so the
 // sweep only shuts the socket down: epoll then reports it, and the thread that takes
 // it reads end-of-file and closes it like any other.
 void WorkerPool::close_idle_connections() {
-  uint64_t ticks = 0;
-  [[maybe_unused]] ssize_t ignored = ::read(timer_fd_, &ticks, sizeof ticks);
   const Clock::rep now = now_ticks();
-  const Clock::rep idle_limit = seconds_in_ticks(pipeline_.limits().keep_alive_seconds);
-  const Clock::rep head_limit = std::chrono::duration_cast<Clock::duration>(
-                                    std::chrono::milliseconds(pipeline_.limits().timeouts.read_ms))
-                                    .count();
-  {
-    std::lock_guard lock(connections_mutex_);
-    for (auto &[raw, connection] : connections_) {
-      if (connection->busy) continue;
-      const Clock::rep head_started = connection->head_started;
-      const bool head_too_slow = head_started != 0 && now - head_started > head_limit;
-      const bool idle_too_long = head_started == 0 && now - connection->last_active > idle_limit;
-      if (head_too_slow || idle_too_long) ::shutdown(connection->fd, SHUT_RDWR);
-    }
+  const Clock::rep idle_limit =
+      ticks_of(std::chrono::seconds(pipeline_.limits().keep_alive_seconds));
+  const Clock::rep head_limit =
+      ticks_of(std::chrono::milliseconds(pipeline_.limits().timeouts.read_ms));
+  std::lock_guard lock(connections_mutex_);
+  for (auto &[raw, connection] : connections_) {
+    if (connection->busy) continue;
+    const Clock::rep head_started = connection->head_started;
+    const bool head_too_slow = head_started != 0 && now - head_started > head_limit;
+    const bool idle_too_long = head_started == 0 && now - connection->last_active > idle_limit;
+    if (head_too_slow || idle_too_long) ::shutdown(connection->fd, SHUT_RDWR);
   }
-  arm(timer_fd_, &timer_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_MOD);
-  arm(listen_fd_, &listener_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_MOD);
+}
+
+// Stuck threads hold memory (and whatever the handler holds): past this many, the
+// pool stops replacing them and runs short-handed.
+size_t WorkerPool::max_stuck_threads() const {
+  return settings_.thread_count * 4;
+}
+
+// A handler past its deadline: its client gets 504 now (written from here, while the
+// stuck thread cannot touch the socket), the socket is shut down so that whatever the
+// handler produces later goes nowhere, and a new thread takes the stuck one's place.
+// threads_mutex_ held.
+void WorkerPool::replace_stuck_threads() {
+  const Clock::rep deadline = ticks_of(std::chrono::milliseconds(settings_.handler_timeout_ms));
+  const Clock::rep now = now_ticks();
+  for (ServingThread &thread : serving_) {
+    const Clock::rep started = thread.handler_started;
+    if (started == 0 || thread.replaced || now - started <= deadline) continue;
+    Connection *connection = thread.handler_connection;
+    const std::string running = thread.handler_description();
+    if (connection == nullptr || running.empty()) continue; // it has just returned
+    static constexpr std::string_view gateway_timeout =
+        "HTTP/1.1 504 Gateway Timeout\r\nContent-Type: text/plain\r\nContent-Length: 47\r\n"
+        "Connection: close\r\n\r\n504 Gateway Timeout: the handler did not answer";
+    [[maybe_unused]] ssize_t sent = ::send(connection->fd, gateway_timeout.data(),
+                                           gateway_timeout.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    ::shutdown(connection->fd, SHUT_RDWR);
+    thread.replaced = true;
+    ++stuck_threads_;
+    write_diagnostic("serving thread " + std::to_string(thread.index) + " has been in a handler " +
+                     "for over " + std::to_string(settings_.handler_timeout_ms) +
+                     " ms (HANDLER_TIMEOUT_MS): " + running + " answered 504; " +
+                     (stuck_threads_ <= max_stuck_threads()
+                          ? "a new thread takes its place"
+                          : "too many stuck threads: not replaced") +
+                     " (" + std::to_string(stuck_threads_) + " stuck now)");
+    if (!stopping_ && stuck_threads_ <= max_stuck_threads()) start_thread();
+  }
 }
 
 } // namespace flexilib::server

@@ -7,6 +7,11 @@
 // gives each keep-alive connection a thread for its whole life and starves the rest.
 // No thread ever waits for a slow client to finish sending a head either: an
 // incomplete head is kept with the connection and the thread moves on.
+//
+// One more thread keeps house once a second: it closes idle connections and heads
+// that stopped arriving, and it answers 504 for a handler that has run longer than
+// HANDLER_TIMEOUT_MS, starting a new serving thread in place of the stuck one (a
+// thread cannot be killed; it leaves when, if ever, the handler returns).
 #pragma once
 
 #include "server/connection.hpp"
@@ -15,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -23,10 +29,16 @@
 
 namespace flexilib::server {
 
+struct PoolSettings {
+  size_t thread_count = 2;
+  size_t arena_bytes = 8 * 1024;
+  size_t max_connections = 10000;
+  int handler_timeout_ms = 30000;
+};
+
 class WorkerPool {
 public:
-  WorkerPool(int listen_fd, RequestPipeline &pipeline, size_t thread_count, size_t arena_bytes,
-             size_t max_connections);
+  WorkerPool(int listen_fd, RequestPipeline &pipeline, PoolSettings settings);
   ~WorkerPool();
   WorkerPool(const WorkerPool &) = delete;
   WorkerPool &operator=(const WorkerPool &) = delete;
@@ -34,34 +46,42 @@ public:
   // Stops accepting and asks every thread to finish the request it is serving and
   // exit. Returns at once; idempotent; not for signal handlers.
   void begin_stop();
-  // Waits up to `timeout` for every thread to have exited; true when they all have.
+  // Waits up to `timeout` for every serving thread to have exited; true when all have.
   bool wait_stopped(std::chrono::milliseconds timeout);
   // begin_stop(), then waits for the threads without a limit and closes every
   // connection.
   void stop();
 
   size_t connection_count() const;
+  // Serving threads stuck in a handler past HANDLER_TIMEOUT_MS (each replaced).
+  size_t stuck_thread_count() const;
 
 private:
-  void run(size_t index);
+  void start_thread();
+  void run(ServingThread &thread);
   void accept_connections();
   void serve(Connection &connection, ServingThread &thread);
   void close_connection(Connection &connection);
+  void keep_house();
   void close_idle_connections();
+  void replace_stuck_threads();
+  size_t max_stuck_threads() const;
   void arm(int fd, void *tag, uint32_t events, int operation);
 
   const int listen_fd_;
   RequestPipeline &pipeline_;
-  const size_t arena_bytes_;
-  const size_t max_connections_;
+  const PoolSettings settings_;
   int epoll_fd_ = -1;
-  int wake_fd_ = -1;  // eventfd: readable once stop() is called
-  int timer_fd_ = -1; // ticks once a second for the idle sweep
+  int wake_fd_ = -1; // eventfd: readable once stopping
   std::atomic<bool> stopping_{false};
-  std::mutex exit_mutex_;
-  std::condition_variable exited_;
-  size_t running_threads_ = 0; // guarded by exit_mutex_
+
+  mutable std::mutex threads_mutex_; // guards everything down to housekeeper_
+  std::condition_variable threads_changed_;
+  std::list<ServingThread> serving_; // stable addresses: threads refer to theirs
   std::vector<std::thread> threads_;
+  size_t running_threads_ = 0;
+  size_t stuck_threads_ = 0;
+  std::thread housekeeper_;
 
   mutable std::mutex connections_mutex_; // taken on accept, close and sweep only
   std::unordered_map<Connection *, std::unique_ptr<Connection>> connections_;

@@ -46,7 +46,7 @@ RequestStats::RequestStats(size_t thread_count, size_t ring_size) : ring_size_(r
   const size_t per_thread = (ring_size + threads - 1) / threads;
   for (size_t i = 0; i < threads; ++i) {
     rings_.push_back(std::make_unique<Ring>());
-    rings_.back()->records.resize(per_thread);
+    rings_.back()->capacity = per_thread;
   }
 }
 
@@ -58,8 +58,10 @@ void RequestStats::record(const RequestSample &sample, Totals *route, Totals *li
 
   Ring &ring = *rings_[sample.thread % rings_.size()];
   std::lock_guard lock(ring.mutex);
+  // The ring grows to its capacity as requests come, so an idle server holds none.
+  if (ring.records.size() < ring.capacity) ring.records.emplace_back();
   RequestRecord &record = ring.records[ring.next];
-  ring.next = (ring.next + 1) % ring.records.size();
+  ring.next = (ring.next + 1) % ring.capacity;
   // assign() reuses each string's capacity: after the ring has gone round once,
   // recording allocates nothing.
   record.time = sample.time;

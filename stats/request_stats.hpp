@@ -80,6 +80,7 @@ private:
   struct Ring {
     mutable std::mutex mutex; // the owning thread and an admin reader, never two threads
     std::vector<RequestRecord> records;
+    size_t capacity = 0;
     size_t next = 0;
   };
 

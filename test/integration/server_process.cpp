@@ -1,31 +1,126 @@
-// Starting build/flexilib for a test and reading what it prints.
+// Starting build/flexilib for a test, reading what it prints, and talking to it over
+// raw sockets when a test needs bytes no HTTP client would send.
 #include "test/integration/server_process.hpp"
 
 #include <arpa/inet.h>
 #include <cerrno>
 #include <csignal>
-#include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <netinet/in.h>
 #include <poll.h>
 #include <regex>
+#include <spawn.h>
+#include <stdexcept>
+#include <string_view>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <utility>
 
 extern char **environ;
 
 namespace flexilib::test {
 
 namespace {
+
 using Clock = std::chrono::steady_clock;
+
+// A file descriptor that closes itself unless released.
+class FileDescriptor {
+public:
+  explicit FileDescriptor(int fd = -1) : fd_(fd) {}
+  FileDescriptor(FileDescriptor &&other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  FileDescriptor &operator=(FileDescriptor &&) = delete;
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+private:
+  int fd_;
+};
+
+struct Pipe {
+  FileDescriptor read_end, write_end;
+};
+
+// Close-on-exec, so that a server started later does not hold this one's pipes open.
+std::optional<Pipe> make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
+  return Pipe{FileDescriptor(fds[0]), FileDescriptor(fds[1])};
 }
+
+// The test's own environment, with `overrides` replacing or adding variables.
+std::vector<std::string> child_environment(const std::map<std::string, std::string> &overrides) {
+  std::vector<std::string> environment;
+  for (char **entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view text = *entry;
+    if (!overrides.contains(std::string(text.substr(0, text.find('=')))))
+      environment.emplace_back(text);
+  }
+  for (const auto &[name, value] : overrides)
+    environment.push_back(name + "=" + value);
+  return environment;
+}
+
+// The argv/envp form of `strings`: pointers into them, then a null pointer.
+std::vector<char *> null_terminated(std::vector<std::string> &strings) {
+  std::vector<char *> pointers;
+  for (std::string &text : strings)
+    pointers.push_back(text.data());
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
+int milliseconds_left(Clock::time_point end) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now());
+  return left.count() > 0 ? int(left.count()) : 0;
+}
+
+// Waits until `fd` is ready for `events`; false at the deadline or on an error.
+bool wait_ready(int fd, short events, Clock::time_point end) {
+  for (;;) {
+    pollfd entry{fd, events, 0};
+    const int ready = ::poll(&entry, 1, milliseconds_left(end));
+    if (ready < 0 && errno == EINTR) continue;
+    return ready > 0;
+  }
+}
+
+// Sends what the server takes before the deadline. A server refusing a request may
+// stop reading it, or close the connection, and what it answered still counts.
+void send_until_refused(int fd, std::string_view bytes, Clock::time_point end) {
+  while (!bytes.empty() && wait_ready(fd, POLLOUT, end)) {
+    const ssize_t sent = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (sent <= 0) return;
+    bytes.remove_prefix(size_t(sent));
+  }
+}
+
+std::string receive_until_closed(int fd, Clock::time_point end) {
+  std::string received;
+  char buffer[4096];
+  while (wait_ready(fd, POLLIN, end)) {
+    const ssize_t got = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (got <= 0) break;
+    received.append(buffer, size_t(got));
+  }
+  return received;
+}
+
+} // namespace
 
 TempDir::TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "flexilib-test-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  if (::mkdtemp(pattern.data()) == nullptr)
+    throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
   path_ = pattern;
 }
 
@@ -35,73 +130,89 @@ TempDir::~TempDir() {
 }
 
 void TempDir::write_file(const std::string &name, const std::string &text) const {
-  std::ofstream(file(name), std::ios::binary) << text;
+  std::ofstream out(file(name), std::ios::binary);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write " + file(name));
 }
 
 std::string build_path(const std::string &relative) {
   return std::string(FLEXILIB_BUILD_DIR) + "/" + relative;
 }
+
 std::string source_path(const std::string &relative) {
   return std::string(FLEXILIB_SOURCE_DIR) + "/" + relative;
 }
 
 ServerProcess::ServerProcess(ServerOptions options) : options_(std::move(options)) {
+  // A free port, a thread count that does not depend on the machine, and no admin
+  // endpoint competing for ports: tests that want otherwise say so.
   for (const auto &[name, value] :
        {std::pair{"PORT", "0"}, {"SERVER_THREAD_COUNT", "2"}, {"ADMIN_PORT", "off"}})
     options_.env.emplace(name, value);
 }
 
 ServerProcess::~ServerProcess() {
-  if (pid_ > 0 && !exited_) {
-    ::kill(-pid_, SIGKILL); // the supervisor and its serving process
+  // Open outputs mean some process of the group still runs (a serving process can
+  // outlive its supervisor); the readers only finish once all of them are gone.
+  if (pid_ > 0 && (!exit_status_ || !closed(stdout_) || !closed(stderr_))) {
+    ::kill(-pid_, SIGKILL);
     wait_exit(5s);
   }
   if (stdout_reader_.joinable()) stdout_reader_.join();
   if (stderr_reader_.joinable()) stderr_reader_.join();
 }
 
-bool ServerProcess::start(Deadline deadline) {
-  int out[2], err[2];
-  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
-    failure_ = "pipe failed";
+bool ServerProcess::launch() {
+  auto out = make_pipe();
+  auto err = make_pipe();
+  if (!out || !err) {
+    failure_ = std::string("cannot make pipes: ") + std::strerror(errno);
     return false;
   }
-  std::vector<std::string> environment;
-  for (char **entry = environ; *entry; ++entry) {
-    const std::string text = *entry;
-    if (!options_.env.count(text.substr(0, text.find('=')))) environment.push_back(text);
-  }
-  for (const auto &[name, value] : options_.env)
-    environment.push_back(name + "=" + value);
   std::vector<std::string> argv{FLEXILIB_BINARY};
   argv.insert(argv.end(), options_.args.begin(), options_.args.end());
+  std::vector<std::string> environment = child_environment(options_.env);
 
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    ::setpgid(0, 0); // its own group, so the destructor can kill the serving child too
-    ::dup2(out[1], STDOUT_FILENO);
-    ::dup2(err[1], STDERR_FILENO);
-    if (::chdir(options_.working_directory.c_str()) != 0) ::_exit(126);
-    std::vector<char *> c_argv, c_env;
-    for (auto &arg : argv)
-      c_argv.push_back(arg.data());
-    for (auto &entry : environment)
-      c_env.push_back(entry.data());
-    c_argv.push_back(nullptr);
-    c_env.push_back(nullptr);
-    ::execve(c_argv[0], c_argv.data(), c_env.data());
-    ::_exit(127);
+  // posix_spawn rather than fork: this process has threads (the readers of other
+  // servers), and a forked child could find their allocator lock held.
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_adddup2(&actions, out->write_end.get(), STDOUT_FILENO);
+  ::posix_spawn_file_actions_adddup2(&actions, err->write_end.get(), STDERR_FILENO);
+  ::posix_spawn_file_actions_addchdir_np(&actions, options_.working_directory.c_str());
+  posix_spawnattr_t attributes;
+  ::posix_spawnattr_init(&attributes);
+  // Its own process group, so that the destructor also reaches the serving process
+  // the supervisor forks.
+  ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  ::posix_spawnattr_setpgroup(&attributes, 0);
+  const int error =
+      ::posix_spawn(&pid_, argv[0].c_str(), &actions, &attributes, null_terminated(argv).data(),
+                    null_terminated(environment).data());
+  ::posix_spawnattr_destroy(&attributes);
+  ::posix_spawn_file_actions_destroy(&actions);
+  if (error != 0) {
+    pid_ = -1;
+    failure_ = "cannot start " + argv[0] + " in " + options_.working_directory + ": " +
+               std::strerror(error);
+    return false;
   }
-  ::close(out[1]);
-  ::close(err[1]);
-  stdout_reader_ = std::thread([this, fd = out[0]] { read_output(fd, stdout_); });
-  stderr_reader_ = std::thread([this, fd = err[0]] { read_output(fd, stderr_); });
+  stdout_reader_ = std::thread([this, fd = out->read_end.release()] { read_output(fd, stdout_); });
+  stderr_reader_ = std::thread([this, fd = err->read_end.release()] { read_output(fd, stderr_); });
+  return true;
+}
 
-  static const std::regex listening("listening on (\\S+):(\\d+)$");
-  auto line = wait_for_stderr(
+bool ServerProcess::start(Deadline deadline) {
+  if (pid_ <= 0 && !launch()) return false;
+  // Anchored: "flexilib: admin listening on ..." names another port.
+  static const std::regex listening(R"(^flexilib: listening on (\S+):(\d+)$)");
+  const auto line = wait_for_stderr(
       [](const std::string &text) { return std::regex_search(text, listening); }, deadline);
   if (!line) {
-    failure_ = "flexilib did not start listening; stderr:\n" + stderr_text();
+    const std::string what = closed(stderr_) ? "exited"
+                                             : "did not start listening within " +
+                                                   std::to_string(deadline.count()) + " ms";
+    failure_ = "flexilib " + what + "; its stderr:\n" + stderr_text();
     return false;
   }
   std::smatch match;
@@ -126,13 +237,14 @@ void ServerProcess::read_output(int fd, Output &output) {
   }
   ::close(fd);
   std::lock_guard lock(mutex_);
+  // A last line without a newline, e.g. from a crash, still counts.
+  if (!output.partial.empty()) output.lines.push_back(std::exchange(output.partial, {}));
   output.closed = true;
   changed_.notify_all();
 }
 
-std::optional<std::string>
-ServerProcess::wait_for(const Output &output, const std::function<bool(const std::string &)> &match,
-                        Deadline deadline) {
+std::optional<std::string> ServerProcess::wait_for(const Output &output, const LineMatch &match,
+                                                   Deadline deadline) {
   std::unique_lock lock(mutex_);
   std::optional<std::string> found;
   changed_.wait_for(lock, deadline, [&] {
@@ -146,15 +258,18 @@ ServerProcess::wait_for(const Output &output, const std::function<bool(const std
   return found;
 }
 
-std::optional<std::string>
-ServerProcess::wait_for_stdout(const std::function<bool(const std::string &)> &match,
-                               Deadline deadline) {
+bool ServerProcess::closed(const Output &output) const {
+  std::lock_guard lock(mutex_);
+  return output.closed;
+}
+
+std::optional<std::string> ServerProcess::wait_for_stdout(const LineMatch &match,
+                                                          Deadline deadline) {
   return wait_for(stdout_, match, deadline);
 }
 
-std::optional<std::string>
-ServerProcess::wait_for_stderr(const std::function<bool(const std::string &)> &match,
-                               Deadline deadline) {
+std::optional<std::string> ServerProcess::wait_for_stderr(const LineMatch &match,
+                                                          Deadline deadline) {
   return wait_for(stderr_, match, deadline);
 }
 
@@ -176,12 +291,12 @@ std::string ServerProcess::stderr_text() const {
 }
 
 void ServerProcess::send_signal(int signal) {
-  if (pid_ > 0 && !exited_) ::kill(pid_, signal);
+  if (pid_ > 0 && !exit_status_) ::kill(pid_, signal);
 }
 
 std::optional<int> ServerProcess::wait_exit(Deadline deadline) {
-  if (exited_) return exit_status_;
-  const bool done = eventually(
+  if (pid_ <= 0 || exit_status_) return exit_status_;
+  eventually(
       [this] {
         int status = 0;
         if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
@@ -189,8 +304,6 @@ std::optional<int> ServerProcess::wait_exit(Deadline deadline) {
         return true;
       },
       deadline);
-  if (!done) return std::nullopt;
-  exited_ = true;
   return exit_status_;
 }
 
@@ -215,27 +328,17 @@ httplib::Client client_for(const ServerProcess &server) {
 }
 
 std::string raw_request(int port, const std::string &bytes, Deadline deadline) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const auto end = Clock::now() + deadline;
+  const FileDescriptor connection(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(uint16_t(port));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string answer;
-  if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0 &&
-      ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == ssize_t(bytes.size())) {
-    const auto end = Clock::now() + deadline;
-    char buffer[4096];
-    for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now());
-      pollfd entry{fd, POLLIN, 0};
-      if (left.count() <= 0 || ::poll(&entry, 1, int(left.count())) <= 0) break;
-      const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
-      if (got <= 0) break;
-      answer.append(buffer, size_t(got));
-    }
-  }
-  ::close(fd);
-  return answer;
+  if (connection.get() < 0 ||
+      ::connect(connection.get(), reinterpret_cast<sockaddr *>(&address), sizeof address) != 0)
+    return {};
+  send_until_refused(connection.get(), bytes, end);
+  return receive_until_closed(connection.get(), end);
 }
 
 bool eventually(const std::function<bool()> &condition, Deadline deadline) {

@@ -1,9 +1,10 @@
 // The integration tests' view of a running flexilib: starts build/flexilib as a child
 // process on a free port, captures its stdout (the request log) and stderr
-// (diagnostics) line by line, and offers polls with deadlines instead of sleeps.
+// (diagnostics) line by line, and offers waits with deadlines instead of sleeps.
 #pragma once
 
 #include <httplib.h>
+#include <sys/types.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -20,6 +21,7 @@ namespace flexilib::test {
 
 using namespace std::chrono_literals;
 using Deadline = std::chrono::milliseconds;
+using LineMatch = std::function<bool(const std::string &)>;
 
 // A temporary directory, removed with everything in it when this goes away.
 class TempDir {
@@ -44,8 +46,8 @@ std::string source_path(const std::string &relative);
 struct ServerOptions {
   std::string working_directory = ".";
   std::vector<std::string> args;
-  // Added to the environment. PORT=0, SERVER_THREAD_COUNT=2 and ADMIN_PORT=off
-  // unless given here.
+  // Added to the environment, overriding what the test runs with. PORT=0,
+  // SERVER_THREAD_COUNT=2 and ADMIN_PORT=off unless given here.
   std::map<std::string, std::string> env;
 };
 
@@ -56,8 +58,12 @@ public:
   ServerProcess(const ServerProcess &) = delete;
   ServerProcess &operator=(const ServerProcess &) = delete;
 
-  // Waits for "listening on ADDRESS:PORT" on stderr; false (with the reason in
-  // failure()) when the process exits first or the deadline passes.
+  // Starts the process without waiting for anything: for runs that never listen
+  // (--help, --check). False, with the reason in failure(), when it cannot start.
+  bool launch();
+  // launch(), then waits for "flexilib: listening on ADDRESS:PORT" on stderr; false
+  // (with the reason and all of stderr in failure()) when the process exits first or
+  // the deadline passes.
   bool start(Deadline deadline = 10s);
   const std::string &failure() const { return failure_; }
 
@@ -67,14 +73,15 @@ public:
   std::vector<std::string> stderr_lines() const;
   std::string stderr_text() const;
 
-  // The first line (of all so far) that matches; waits for one up to the deadline.
-  std::optional<std::string> wait_for_stdout(const std::function<bool(const std::string &)> &match,
-                                             Deadline deadline = 5s);
-  std::optional<std::string> wait_for_stderr(const std::function<bool(const std::string &)> &match,
-                                             Deadline deadline = 5s);
+  // The first line (of all so far) that matches; waits for one until the deadline,
+  // or until the process closes that output.
+  std::optional<std::string> wait_for_stdout(const LineMatch &match, Deadline deadline = 5s);
+  std::optional<std::string> wait_for_stderr(const LineMatch &match, Deadline deadline = 5s);
 
+  // To the server's main process only, as a service manager would send it.
   void send_signal(int signal);
-  // The exit status as waitpid gives it, or nullopt when still running at the deadline.
+  // The status as waitpid gives it (WIFEXITED...), or nullopt when still running at
+  // the deadline.
   std::optional<int> wait_exit(Deadline deadline = 5s);
 
 private:
@@ -84,16 +91,15 @@ private:
     bool closed = false; // the process closed it: nothing more will come
   };
   void read_output(int fd, Output &output);
-  std::optional<std::string> wait_for(const Output &output,
-                                      const std::function<bool(const std::string &)> &match,
+  std::optional<std::string> wait_for(const Output &output, const LineMatch &match,
                                       Deadline deadline);
+  bool closed(const Output &output) const;
 
   ServerOptions options_;
   pid_t pid_ = -1;
   int port_ = 0;
   std::string failure_;
-  bool exited_ = false;
-  int exit_status_ = 0;
+  std::optional<int> exit_status_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   Output stdout_, stderr_;
@@ -108,11 +114,11 @@ std::unique_ptr<ServerProcess> start_server(const TempDir &dir, const std::strin
 // The absolute path of a test library, e.g. test_library("returns-null").
 std::string test_library(const std::string &name);
 
-// A cpp-httplib client for the server, with 5-second timeouts.
+// A cpp-httplib client for the server on 127.0.0.1, with 5-second timeouts.
 httplib::Client client_for(const ServerProcess &server);
 
-// Sends `bytes` as they are on a new connection and returns everything the server
-// answers until it closes the connection or `deadline` passes.
+// Sends `bytes` exactly as they are on a new connection and returns everything the
+// server answers until it closes the connection or `deadline` passes.
 std::string raw_request(int port, const std::string &bytes, Deadline deadline = 5s);
 
 // Polls `condition` every few milliseconds until it holds or the deadline passes.

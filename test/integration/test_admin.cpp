@@ -5,9 +5,12 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <future>
+#include <netinet/in.h>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 using namespace flexilib::test;
 using nlohmann::json;
@@ -464,6 +467,31 @@ TEST_CASE("admin: a non-loopback address is refused at start without a token", "
   CHECK(WIFEXITED(*exit_status));
   CHECK(WEXITSTATUS(*exit_status) != 0);
   CHECK(server.stderr_text().find("ADMIN_ADDRESS=0.0.0.0 is not a loopback address") !=
+        std::string::npos);
+}
+
+TEST_CASE("admin: a port another process listens on is refused at start", "[admin]") {
+  // Hold a port the way another server would.
+  const int holder = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  REQUIRE(::bind(holder, reinterpret_cast<sockaddr *>(&address), length) == 0);
+  REQUIRE(::listen(holder, 1) == 0);
+  REQUIRE(::getsockname(holder, reinterpret_cast<sockaddr *>(&address), &length) == 0);
+  const std::string port = std::to_string(ntohs(address.sin_port));
+
+  TempDir dir;
+  dir.write_file("proxy.ini", counter_config());
+  ServerProcess server({dir.path(), {}, {{"ADMIN_PORT", port}}});
+  CHECK_FALSE(server.start(200ms));
+  const auto exit_status = server.wait_exit();
+  ::close(holder);
+  REQUIRE(exit_status);
+  CHECK(WIFEXITED(*exit_status));
+  CHECK(WEXITSTATUS(*exit_status) != 0);
+  CHECK(server.stderr_text().find("admin: cannot listen on 127.0.0.1:" + port) !=
         std::string::npos);
 }
 

@@ -190,3 +190,18 @@ TEST_CASE("an invalid proxy.ini stops the server at start with its line number",
   CHECK(WEXITSTATUS(*status) == 1);
   CHECK(server.stderr_text().find("proxy.ini:2:") != std::string::npos);
 }
+
+TEST_CASE("a handler that never returns gets 504 and its thread is replaced", "[errors][pool]") {
+  TempDir dir;
+  auto server = start_server(dir, config_for(test_library("bad-response")),
+                             {{"HANDLER_TIMEOUT_MS", "300"}, {"SERVER_THREAD_COUNT", "2"}});
+  // Both serving threads hang: without replacements nothing could be served after.
+  for (int i = 0; i < 2; ++i) {
+    const std::string answer = raw_request(
+        server->port(), "GET /bad/hang HTTP/1.1\r\nx-mode: hang\r\nConnection: close\r\n\r\n");
+    CHECK(status_line(answer) == "HTTP/1.1 504 Gateway Timeout");
+  }
+  CHECK(stderr_mentions(*server, "HANDLER_TIMEOUT_MS", "GET /bad/hang"));
+  CHECK(stderr_mentions(*server, "a new thread takes its place", "2 stuck now"));
+  CHECK(still_serving(*server));
+}

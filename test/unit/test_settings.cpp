@@ -50,14 +50,17 @@ TEST_CASE("environment values are read", "[settings]") {
 
 TEST_CASE("invalid environment values are refused naming the variable", "[settings]") {
   for (const auto &[name, value] :
-       std::map<std::string, std::string>{{"PORT", "80x"},
-                                          {"PORT", "70000"},
-                                          {"PORT", "-1"},
-                                          {"PORT", ""},
-                                          {"SERVER_THREAD_COUNT", "0"},
-                                          {"SERVER_THREAD_COUNT", "two"},
-                                          {"RESPONSE_PREALLOCATION_KB", " 8"},
-                                          {"LISTEN_ADDRESS", ""}}) {
+       std::vector<std::pair<std::string, std::string>>{{"PORT", "80x"},
+                                                        {"PORT", "70000"},
+                                                        {"PORT", "-1"},
+                                                        {"PORT", ""},
+                                                        {"SERVER_THREAD_COUNT", "0"},
+                                                        {"SERVER_THREAD_COUNT", "two"},
+                                                        {"RESPONSE_PREALLOCATION_KB", " 8"},
+                                                        {"LISTEN_ADDRESS", ""},
+                                                        {"MAX_BODY_KB", "lots"},
+                                                        {"HANDLER_TIMEOUT_MS", "0"},
+                                                        {"SUPERVISOR", "maybe"}}) {
     SettingsResult result = parse({{name, value}});
     INFO(name << "=" << value);
     REQUIRE(result.errors.size() == 1);

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Builds flexilib with its tests (Release, in build/) and runs them all with ctest;
-# exits with ctest's status. Needs no terminal: CI runs it as .ci/run.
+# Builds flexilib and runs every test with ctest: first the Release build (build/),
+# then the same tests under ThreadSanitizer (build-tsan/) and under AddressSanitizer
+# with UndefinedBehaviorSanitizer (build-asan/). Exits non-zero when a test fails or
+# when any process (a test, the server, its supervisor) printed a sanitizer report.
+# SANITIZERS=none runs the Release tests only. Needs no terminal: CI runs it as .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -9,19 +12,34 @@ cd "$(dirname "$0")/.."
 build_and_test() {
   local dir=$1
   shift
+  echo "== $dir: build"
   cmake -S . -B "$dir" -DBUILD_TESTING=ON "$@" >/dev/null
   cmake --build "$dir" -j"$(nproc)"
+  echo "== $dir: test"
   # A hung test fails after two minutes instead of holding up CI.
-  ctest --test-dir "$dir" --output-on-failure --timeout 120
+  ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" --timeout 120
+}
+
+# Sanitizer reports go to files, so that one from a server process the tests start
+# (whose stderr no test reads whole) fails the run as surely as a test's own.
+reports=$(mktemp -d)
+trap 'rm -rf "$reports"' EXIT
+fail_on_reports() {
+  local found
+  found=$(find "$reports" -type f)
+  [[ -z $found ]] && return 0
+  echo "== sanitizer reports:"
+  for report in $found; do cat "$report"; done
+  return 1
 }
 
 build_and_test build -DCMAKE_BUILD_TYPE=Release
+[[ ${SANITIZERS:-all} == none ]] && exit 0
 
-# --- Sanitizer builds: not enabled yet -----------------------------------------------
-# The same tests again, each sanitizer in its own build directory. To enable, uncomment:
-# TSAN_OPTIONS="halt_on_error=1" \
-#   build_and_test build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLEXILIB_SANITIZE=thread
-# ASAN_OPTIONS="halt_on_error=1" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
-#   build_and_test build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-#   -DFLEXILIB_SANITIZE=address,undefined
-# -------------------------------------------------------------------------------------
+TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/test/tsan.supp log_path=$reports/tsan" \
+  build_and_test build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLEXILIB_SANITIZE=thread
+fail_on_reports
+ASAN_OPTIONS="halt_on_error=1 log_path=$reports/asan" \
+  UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1 log_path=$reports/ubsan" \
+  build_and_test build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLEXILIB_SANITIZE=address,undefined
+fail_on_reports

@@ -10,6 +10,7 @@
 #include "server/arena.hpp"
 #include "server/connection.hpp"
 #include "server/request_framing.hpp"
+#include "server/serving_thread.hpp"
 #include "server/settings.hpp"
 #include "stats/request_stats.hpp"
 
@@ -30,36 +31,6 @@ struct PipelineLimits {
 };
 
 struct RequestContext; // what one request carries from step to step
-
-// What each serving thread owns and lends to every request it serves, and what it
-// shows the pool's housekeeper about the handler it is running.
-struct ServingThread {
-  ServingThread(unsigned index_, size_t arena_bytes) : index(index_), arena(arena_bytes) {}
-  const unsigned index;
-  Arena arena;
-  StreamBuffers buffers;
-
-  // Set while a handler runs: since when (0: none runs) and for which connection.
-  std::atomic<Clock::rep> handler_started{0};
-  std::atomic<Connection *> handler_connection{nullptr};
-  // Set by the housekeeper when the handler overran and a new thread took over.
-  std::atomic<bool> replaced{false};
-
-  // What the handler is running for, as views of the request's own strings: they
-  // stay valid until leave_handler(), which clears them under the same lock.
-  struct HandlerRun {
-    std::string_view method, target, route, library;
-    uint64_t generation = 0;
-  };
-  void enter_handler(Connection &connection, const HandlerRun &run);
-  void leave_handler();
-  // "GET /x (route /, library lib.so generation 2)", or "" when no handler runs.
-  std::string handler_description() const;
-
-private:
-  mutable std::mutex run_mutex_; // this thread and the housekeeper only
-  HandlerRun run_;
-};
 
 class RequestPipeline {
 public:

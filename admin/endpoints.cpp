@@ -79,7 +79,10 @@ void answer_stats(const Request &, Response &response, AdminContext &context) {
 
 nlohmann::json route_json(const loader::RouteTable &table, size_t index) {
   const loader::Rule &rule = table.rules[index];
-  const loader::SlotStatus status = table.libraries[index]->status();
+  // An upstream rule has no library slot: its URL stands where the library would.
+  const loader::SlotStatus status = table.libraries[index]
+                                        ? table.libraries[index]->status()
+                                        : loader::SlotStatus{table.target_names[index], 0, 0, 0, {}};
   return {
       {"route", table.route_names[index]},
       {"line", rule.line},
@@ -114,7 +117,7 @@ bool active_route_uses(const loader::Configuration &configuration, const std::st
   const std::shared_ptr<const loader::RouteTable> table = configuration.current();
   if (!table) return false;
   for (const auto &slot : table->libraries)
-    if (slot->path() == path) return true;
+    if (slot && slot->path() == path) return true;
   return false;
 }
 

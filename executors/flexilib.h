@@ -105,6 +105,42 @@ __attribute__((weak)) void *flexilib_alloc(size_t size);
 FLEXILIB_API int flexilib_on_load(void);
 FLEXILIB_API void flexilib_on_unload(void);
 
+/* ---- AWS Lambda profile (a proxy.ini target starting with "lambda:") ------------
+ *
+ * A library routed as `/api = lambda:libapi.so` exports lambda_handler instead of
+ * handle_request. It receives what an AWS Lambda function behind an API Gateway HTTP
+ * API (payload format 2.0) receives: the event as JSON text and a context.
+ *
+ *     FLEXILIB_API const char *lambda_handler(const char *event_json, size_t event_len,
+ *                                             const flexilib_lambda_context *context,
+ *                                             size_t *response_len) {
+ *         static const char reply[] = "{\"statusCode\":200,\"body\":\"hi\"}";
+ *         *response_len = sizeof reply - 1;
+ *         return reply;
+ *     }
+ *
+ * The event is AWS's, field for field (version "2.0", routeKey "$default", rawPath,
+ * rawQueryString, cookies, headers, queryStringParameters, requestContext, body,
+ * isBase64Encoded); event_json is also NUL-terminated. The return value is the
+ * function's result: either a v2.0 response object (statusCode, headers, cookies,
+ * body, isBase64Encoded) or anything else, which API Gateway sends as the body of a
+ * 200 with content-type application/json (a JSON string is sent unquoted). Return
+ * memory from flexilib_alloc or static memory; NULL is an unhandled error (500). */
+typedef struct flexilib_lambda_context {
+  const char *aws_request_id;   /* NUL-terminated UUID, as in the START/REPORT lines */
+  const char *function_name;    /* NUL-terminated: the library file name, no "lib"/".so" */
+  const char *function_version; /* NUL-terminated: always "$LATEST" */
+  uint32_t memory_limit_in_mb;  /* the route's memory_mb setting (default 128) */
+  int64_t deadline_ms;          /* wall-clock deadline, milliseconds since the epoch */
+  /* Milliseconds left before the timeout (0 when past it), like getRemainingTimeInMillis. */
+  int64_t (*get_remaining_time_in_millis)(const struct flexilib_lambda_context *context);
+} flexilib_lambda_context;
+
+typedef const char *flexilib_lambda_handler(const char *event_json, size_t event_len,
+                                            const flexilib_lambda_context *context,
+                                            size_t *response_len);
+FLEXILIB_API flexilib_lambda_handler lambda_handler;
+
 /* Not supported: the original FlexiLib passed its Zig allocator through zigInit.
  * A library exporting it is refused with an error naming it; use flexilib_alloc. */
 

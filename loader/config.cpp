@@ -3,6 +3,8 @@
 // without surprises, and the handler turns each key/value pair into a checked Rule.
 #include "loader/config.hpp"
 
+#include "upstream/upstream_url.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -29,7 +31,8 @@ constexpr char hidden_colon = '\x1f';
 constexpr char hidden_semicolon = '\x1e';
 
 constexpr const char *rule_forms =
-    "expected \"/path-prefix = library\" or \"Header: value-prefix /path-prefix = library\"";
+    "expected \"/path-prefix = library\" or \"Header: value-prefix /path-prefix = library\" "
+    "(library: a .so path or an http:// upstream URL)";
 
 // Two rules with the same identity route exactly the same requests, so the second can
 // never match. Header names compare case-insensitively, as at match time.
@@ -203,6 +206,12 @@ int on_rule(void *user, const char * /*section*/, const char *raw_key, const cha
   if (std::string problem = parse_key(key, rule); !problem.empty()) {
     state.error(std::move(problem));
     return 1;
+  }
+  if (upstream::names_upstream(rule.target)) {
+    if (const upstream::UrlParse parsed = upstream::parse_upstream_url(rule.target); !parsed.url) {
+      state.error("the upstream " + quoted(rule.target) + " is not usable: " + parsed.error);
+      return 1;
+    }
   }
   const RuleIdentity identity{lowercase(rule.header_name), rule.header_value_prefix,
                               rule.path_prefix};

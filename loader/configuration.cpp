@@ -2,6 +2,7 @@
 #include "loader/configuration.hpp"
 
 #include "loader/library.hpp"
+#include "upstream/upstream_url.hpp"
 
 namespace flexilib::loader {
 
@@ -23,7 +24,7 @@ ConfigReloadOutcome Configuration::reload() {
   }
   auto table = build_route_table(path_, config, registry_, stats_);
   for (const auto &slot : table->libraries)
-    watcher_.watch(slot);
+    if (slot) watcher_.watch(slot);
   current_.store(std::move(table), std::memory_order_release);
   outcome.applied = true;
   outcome.rule_count = config.rules.size();
@@ -35,7 +36,7 @@ ConfigReloadOutcome Configuration::reload() {
 ReloadOutcome Configuration::reload_library(const std::string &path) {
   if (auto table = current()) {
     for (const auto &slot : table->libraries)
-      if (slot->path() == path) return slot->reload();
+      if (slot && slot->path() == path) return slot->reload();
   }
   return {false, 0, "no route of the active configuration uses " + path};
 }
@@ -46,6 +47,8 @@ std::vector<std::string> check_configuration(const std::string &config_path) {
   for (const ConfigError &error : config.errors)
     problems.push_back(format_config_error(config_path, error));
   for (const Rule &rule : config.rules) {
+    // Upstream URLs were checked by the parser; --check never connects to them.
+    if (upstream::names_upstream(rule.target)) continue;
     LoadOutcome outcome = Library::load(resolve_target(config_path, rule.target), 1);
     if (!outcome.library)
       problems.push_back(format_config_error(config_path, {rule.line, outcome.error}));

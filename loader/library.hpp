@@ -42,6 +42,12 @@ public:
   flexilib_response *handle_request(flexilib_request *request) const {
     return handle_request_(request);
   }
+  // A Lambda-profile library (faas/) exports lambda_handler instead of, or besides,
+  // handle_request; a library must export at least one of the two.
+  bool has_handle_request() const { return handle_request_ != nullptr; }
+  flexilib_lambda_handler *lambda_handler() const { return lambda_handler_; }
+  // True for the first caller only: that request is this generation's cold start.
+  bool take_cold_start() { return !served_.exchange(true); }
   // Lets the library free what it returned; a no-op when it exports no request_deinit.
   void request_deinit() const {
     if (request_deinit_) request_deinit_();
@@ -67,6 +73,8 @@ private:
   std::atomic<int64_t> retired_at_ns_{0};
   std::unique_ptr<Handle> handle_;
   flexilib_response *(*handle_request_)(flexilib_request *) = nullptr;
+  flexilib_lambda_handler *lambda_handler_ = nullptr;
+  std::atomic<bool> served_{false};
   void (*request_deinit_)() = nullptr;
   void (*on_unload_)() = nullptr;
   uint32_t abi_version_ = 0;

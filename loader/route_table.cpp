@@ -32,11 +32,20 @@ std::shared_ptr<const RouteTable> build_route_table(const std::string &config_pa
   table->config_path = config_path;
   table->rules = config.rules;
   for (const Rule &rule : config.rules) {
-    auto slot = registry.slot_for(resolve_target(config_path, rule.target));
+    // An upstream rule has no library slot; its URL was checked when the file was parsed.
+    std::shared_ptr<LibrarySlot> slot;
+    std::optional<upstream::UpstreamUrl> upstream;
+    if (upstream::names_upstream(rule.target))
+      upstream = upstream::parse_upstream_url(rule.target).url;
+    else
+      slot = registry.slot_for(resolve_target(config_path, rule.target));
+    const std::string &target_name = slot ? slot->path() : upstream->text;
     table->route_names.push_back(route_name(rule));
+    table->target_names.push_back(target_name);
     table->route_totals.push_back(stats ? stats->route_totals(table->route_names.back()) : nullptr);
-    table->library_totals.push_back(stats ? stats->library_totals(slot->path()) : nullptr);
+    table->library_totals.push_back(stats ? stats->library_totals(target_name) : nullptr);
     table->libraries.push_back(std::move(slot));
+    table->upstreams.push_back(std::move(upstream));
   }
   return table;
 }

@@ -6,10 +6,12 @@
 #include "loader/config.hpp"
 #include "loader/library_slot.hpp"
 #include "stats/request_stats.hpp"
+#include "upstream/upstream_url.hpp"
 
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,10 @@ struct RouteTable {
   std::vector<Rule> rules;                             // in file order
   std::vector<std::shared_ptr<LibrarySlot>> libraries; // libraries[i] serves rules[i]
   std::vector<std::string> route_names;                // "Host: iam /", "/c": for figures
+  // A rule whose target is an http:// URL forwards there: upstreams[i] is set and
+  // libraries[i] is null. target_names[i] is the library path or the URL, for figures.
+  std::vector<std::optional<upstream::UpstreamUrl>> upstreams;
+  std::vector<std::string> target_names;
   // Figures of each rule and of its library, kept across reloads by name (null
   // when the table was built without statistics, as --check does).
   std::vector<std::shared_ptr<stats::Totals>> route_totals, library_totals;

@@ -3,6 +3,7 @@
 # then the same tests under ThreadSanitizer (build-tsan/) and under AddressSanitizer
 # with UndefinedBehaviorSanitizer (build-asan/). Exits non-zero when a test fails or
 # when any process (a test, the server, its supervisor) printed a sanitizer report.
+# Last, the proxy.ini parser is fuzzed for FUZZ_SECONDS (20; test/fuzz/run.sh).
 # SANITIZERS=none runs the Release tests only. Needs no terminal: CI runs it as .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,9 +38,11 @@ build_and_test build -DCMAKE_BUILD_TYPE=Release
 [[ ${SANITIZERS:-all} == none ]] && exit 0
 
 TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/test/tsan.supp log_path=$reports/tsan" \
-  build_and_test build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLEXILIB_SANITIZE=thread
+  build_and_test build-tsan -DCMAKE_BUILD_TYPE=Debug -DFLEXILIB_SANITIZE=thread
 fail_on_reports
 ASAN_OPTIONS="halt_on_error=1 log_path=$reports/asan" \
   UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1 log_path=$reports/ubsan" \
-  build_and_test build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLEXILIB_SANITIZE=address,undefined
+  build_and_test build-asan -DCMAKE_BUILD_TYPE=Debug -DFLEXILIB_SANITIZE=address,undefined
 fail_on_reports
+# The proxy.ini parser and rule matching under libFuzzer, for a bounded time.
+./test/fuzz/run.sh "${FUZZ_SECONDS:-20}"

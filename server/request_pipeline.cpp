@@ -5,6 +5,7 @@
 #include "server/access_log.hpp"
 #include "server/request_head.hpp"
 #include "server/response_translation.hpp"
+#include "upstream/forwarded_headers.hpp"
 
 
 namespace flexilib::server {
@@ -119,6 +120,36 @@ flexilib_request build_c_request(const RequestContext &context, const httplib::R
 
 } // namespace
 
+namespace {
+
+// A rule whose target is an upstream: the request goes out through this thread's
+// client for it and the answer comes back filtered (see upstream/). No handler runs,
+// so the handler deadline does not apply; UPSTREAM_READ_TIMEOUT_MS bounds the wait.
+void forward_to_upstream(RequestContext &context, const httplib::Request &request,
+                         std::string_view body, const upstream::UpstreamUrl &url,
+                         const upstream::UpstreamTimeouts &timeouts, httplib::Response &response) {
+  const loader::Rule &rule = context.table->rules[size_t(context.rule)];
+  upstream::OutgoingRequest outgoing{
+      request.method, upstream::rewrite_target(request.target, rule.path_prefix, url.path),
+      upstream::upstream_request_headers({context.head.headers, context.head.header_count},
+                                         {context.connection.peer_ip, request.version}),
+      body};
+  const upstream::ForwardOutcome outcome = upstream::forward(url, outgoing, timeouts, response);
+  context.response_ready = outcome.head_arrived;
+  if (outcome.failure_status == 0) {
+    context.stream.set_reason_phrase(response.reason);
+    return;
+  }
+  write_diagnostic("upstream " + url.text + ": " + outcome.failure + " (" + request.method + " " +
+                   request.target + "), answered " + std::to_string(outcome.failure_status));
+  respond_with_error(response, outcome.failure_status,
+                     outcome.failure_status == 504
+                         ? "504 Gateway Timeout: the upstream did not answer in time"
+                         : "502 Bad Gateway: the upstream cannot be reached");
+}
+
+} // namespace
+
 void RequestPipeline::handle(const httplib::Request &request, httplib::Response &response) {
   RequestContext &context = *current_request;
   std::string_view body = request.body;
@@ -134,6 +165,9 @@ void RequestPipeline::handle(const httplib::Request &request, httplib::Response 
 
   const int rule = context.rule = match_route(context, request);
   if (rule < 0) return respond_with_error(response, 404, "404 Not Found: no route matches");
+  if (const auto &upstream = context.table->upstreams[size_t(rule)])
+    return forward_to_upstream(context, request, body, *upstream, limits_.upstream_timeouts,
+                               response);
 
   std::string error;
   context.library = context.table->libraries[size_t(rule)]->acquire(error);
@@ -264,7 +298,7 @@ void RequestPipeline::record(const RequestContext &context, unsigned thread) {
   if (context.rule >= 0) {
     const size_t rule = size_t(context.rule);
     sample.route = context.table->route_names[rule];
-    sample.library = context.table->libraries[rule]->path();
+    sample.library = context.table->target_names[rule];
     route = context.table->route_totals[rule].get();
     library = context.table->library_totals[rule].get();
   }

@@ -13,6 +13,7 @@
 #include "server/serving_thread.hpp"
 #include "server/settings.hpp"
 #include "stats/request_stats.hpp"
+#include "upstream/upstream_client.hpp"
 
 #include <httplib.h>
 
@@ -28,6 +29,7 @@ struct PipelineLimits {
   size_t max_requests_per_connection = 1000;
   int keep_alive_seconds = 5;
   StreamTimeouts timeouts;
+  upstream::UpstreamTimeouts upstream_timeouts; // for rules that forward to an upstream
 };
 
 struct RequestContext; // what one request carries from step to step

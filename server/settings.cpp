@@ -119,6 +119,10 @@ SettingsResult parse_settings(const std::vector<std::string> &args, const EnvLoo
               [&](long v) { settings.recent_requests = size_t(v); });
   read_number(env, "HANDLER_TIMEOUT_MS", 1, 24 * 3600 * 1000, errors,
               [&](long v) { settings.handler_timeout_ms = int(v); });
+  read_number(env, "UPSTREAM_CONNECT_TIMEOUT_MS", 1, 3600 * 1000, errors,
+              [&](long v) { settings.upstream_connect_timeout_ms = int(v); });
+  read_number(env, "UPSTREAM_READ_TIMEOUT_MS", 1, 24 * 3600 * 1000, errors,
+              [&](long v) { settings.upstream_read_timeout_ms = int(v); });
   read_number(env, "SHUTDOWN_TIMEOUT_MS", 0, 3600 * 1000, errors,
               [&](long v) { settings.shutdown_timeout_ms = int(v); });
   if (const char *supervisor = env("SUPERVISOR")) {
@@ -176,6 +180,11 @@ Limits (a request over one gets the status shown, then the connection closes):
   HANDLER_TIMEOUT_MS          a handler that runs longer (default 30000): the client
                               gets 504 and a new thread replaces the stuck one
   A request line over 8192 bytes gets 414 (cpp-httplib's compiled-in limit).
+
+Upstreams (rules whose target is an http:// URL):
+  UPSTREAM_CONNECT_TIMEOUT_MS connecting to an upstream (default 2000): 504
+  UPSTREAM_READ_TIMEOUT_MS    each wait for the upstream's bytes, and each send
+                              (default 30000): 504; refused or broken: 502
 
 Process:
   SUPERVISOR                  on (default): a supervisor process restarts the server

@@ -28,6 +28,8 @@ struct Settings {
   size_t recent_requests = 1000;            // ADMIN_RECENT_REQUESTS: the admin ring
   int shutdown_timeout_ms = 10000;          // SHUTDOWN_TIMEOUT_MS
   int handler_timeout_ms = 30000;           // HANDLER_TIMEOUT_MS
+  int upstream_connect_timeout_ms = 2000;   // UPSTREAM_CONNECT_TIMEOUT_MS
+  int upstream_read_timeout_ms = 30000;     // UPSTREAM_READ_TIMEOUT_MS
   bool supervise = true;                    // SUPERVISOR=off runs without one
 
   // The admin endpoint (admin/): loopback only unless a token guards it.

@@ -49,6 +49,10 @@ nlohmann::json record_json(const stats::RequestRecord &record) {
           {"prealloc_bytes", record.prealloc_bytes},
           {"alloc_bytes", record.alloc_bytes},
           {"thread", record.thread},
+          {"profile", text_or_null(record.profile)},
+          {"cold", record.cold < 0 ? nlohmann::json(nullptr) : nlohmann::json(record.cold == 1)},
+          {"billed_ms",
+           record.billed_ms < 0 ? nlohmann::json(nullptr) : nlohmann::json(record.billed_ms)},
           {"sequence", record.sequence}};
 }
 

@@ -67,16 +67,19 @@ summarize() {
   local exit_status
   exit_status=$(sed 's/\x1b\[[0-9;]*m//g' "$work/$name.out" | awk -F': *' '/^Exit status/ {print $2}')
   awk -F, -v name="$name" -v exit_status="$exit_status" '
-    NR > 1 { rows++; if ($5 == 0) { down++; if (downs != "") downs = downs ","; downs = downs $1 }
-             if ($4 > max_connected) max_connected = $4 }
-    END { printf "%-10s service available %d of %d s%s; most connections held open %d; slowhttptest: %s\n",
+    # Seconds without service, as ranges: "6-31" rather than every second.
+    function flush_range() { if (from != "") { downs = downs (downs == "" ? "" : ",") from (to > from ? "-" to : ""); from = "" } }
+    NR > 1 { rows++; if ($4 > max_connected) max_connected = $4
+             if ($5 == 0) { down++; if (from != "" && $1 == to + 1) to = $1; else { flush_range(); from = to = $1 } } }
+    END { flush_range()
+          printf "%-10s service available %d of %d s%s; most connections held open %d; slowhttptest: %s\n",
                  name, rows - down, rows, down ? " (not at s " downs ")" : "", max_connected, exit_status }
   ' "$work/$name.csv"
   awk -v after="$(cat "$work/$name.after")" '
-    { total++; if ($1 == 200) ok++; if ($2 > slowest) slowest = $2 }
+    { total++; if ($1 == 200) { ok++; if ($2 < 1) prompt++ } if ($2 > slowest) slowest = $2 }
     END { split(after, a, " ")
-          printf "%-10s normal requests during: %d of %d answered 200, slowest %.3f s; after: %s in %.3f s\n",
-                 "", ok, total, slowest, a[1], a[2] }
+          printf "%-10s normal requests during: %d of %d answered 200 (%d within 1 s), slowest %.3f s; after: %s in %.3f s\n",
+                 "", ok, total, prompt, slowest, a[1], a[2] }
   ' "$work/$name.during"
 }
 

@@ -3,6 +3,7 @@
 // without surprises, and the handler turns each key/value pair into a checked Rule.
 #include "loader/config.hpp"
 
+#include "faas/route_profile.hpp"
 #include "upstream/upstream_url.hpp"
 
 #include <algorithm>
@@ -210,6 +211,13 @@ int on_rule(void *user, const char * /*section*/, const char *raw_key, const cha
   if (upstream::names_upstream(rule.target)) {
     if (const upstream::UrlParse parsed = upstream::parse_upstream_url(rule.target); !parsed.url) {
       state.error("the upstream " + quoted(rule.target) + " is not usable: " + parsed.error);
+      return 1;
+    }
+  }
+  if (faas::names_provider(rule.target)) {
+    if (const faas::ProfileParse parsed = faas::parse_route_profile(rule.target);
+        !parsed.error.empty()) {
+      state.error("the target " + quoted(rule.target) + " " + parsed.error);
       return 1;
     }
   }

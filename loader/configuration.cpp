@@ -1,6 +1,7 @@
 // Loading, validating and swapping the active configuration.
 #include "loader/configuration.hpp"
 
+#include "faas/route_profile.hpp"
 #include "loader/library.hpp"
 #include "upstream/upstream_url.hpp"
 
@@ -49,7 +50,8 @@ std::vector<std::string> check_configuration(const std::string &config_path) {
   for (const Rule &rule : config.rules) {
     // Upstream URLs were checked by the parser; --check never connects to them.
     if (upstream::names_upstream(rule.target)) continue;
-    LoadOutcome outcome = Library::load(resolve_target(config_path, rule.target), 1);
+    const std::string library = faas::parse_route_profile(rule.target).profile.library;
+    LoadOutcome outcome = Library::load(resolve_target(config_path, library), 1);
     if (!outcome.library)
       problems.push_back(format_config_error(config_path, {rule.line, outcome.error}));
   }

@@ -150,8 +150,7 @@ LoadOutcome Library::load(const std::string &path, uint64_t generation, EventSin
                 "supported; use flexilib_alloc from executors/flexilib.h");
   library->handle_request_ =
       find_symbol<decltype(library->handle_request_)>(handle.dl, "handle_request");
-  library->lambda_handler_ =
-      find_symbol<flexilib_lambda_handler *>(handle.dl, "lambda_handler");
+  library->lambda_handler_ = find_symbol<flexilib_lambda_handler *>(handle.dl, "lambda_handler");
   if (library->handle_request_ == nullptr && library->lambda_handler_ == nullptr)
     return fail("does not export handle_request");
   if (auto *version = find_symbol<const uint32_t *>(handle.dl, "flexilib_abi_version"))

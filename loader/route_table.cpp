@@ -35,10 +35,11 @@ std::shared_ptr<const RouteTable> build_route_table(const std::string &config_pa
     // An upstream rule has no library slot; its URL was checked when the file was parsed.
     std::shared_ptr<LibrarySlot> slot;
     std::optional<upstream::UpstreamUrl> upstream;
+    faas::RouteProfile profile = faas::parse_route_profile(rule.target).profile;
     if (upstream::names_upstream(rule.target))
       upstream = upstream::parse_upstream_url(rule.target).url;
     else
-      slot = registry.slot_for(resolve_target(config_path, rule.target));
+      slot = registry.slot_for(resolve_target(config_path, profile.library));
     const std::string &target_name = slot ? slot->path() : upstream->text;
     table->route_names.push_back(route_name(rule));
     table->target_names.push_back(target_name);
@@ -46,6 +47,7 @@ std::shared_ptr<const RouteTable> build_route_table(const std::string &config_pa
     table->library_totals.push_back(stats ? stats->library_totals(target_name) : nullptr);
     table->libraries.push_back(std::move(slot));
     table->upstreams.push_back(std::move(upstream));
+    table->profiles.push_back(std::move(profile));
   }
   return table;
 }

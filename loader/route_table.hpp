@@ -3,6 +3,7 @@
 // new one and swaps it in whole, so a request sees one consistent table throughout.
 #pragma once
 
+#include "faas/route_profile.hpp"
 #include "loader/config.hpp"
 #include "loader/library_slot.hpp"
 #include "stats/request_stats.hpp"
@@ -26,6 +27,8 @@ struct RouteTable {
   // libraries[i] is null. target_names[i] is the library path or the URL, for figures.
   std::vector<std::optional<upstream::UpstreamUrl>> upstreams;
   std::vector<std::string> target_names;
+  // The FaaS provider each rule simulates (faas/): Provider::none for FlexiLib's own.
+  std::vector<faas::RouteProfile> profiles;
   // Figures of each rule and of its library, kept across reloads by name (null
   // when the table was built without statistics, as --check does).
   std::vector<std::shared_ptr<stats::Totals>> route_totals, library_totals;

@@ -1,12 +1,13 @@
 // The request path: connection bytes -> cpp-httplib -> handler library -> response -> log.
 #include "server/request_pipeline.hpp"
 
+#include "faas/cloudflare.hpp"
+#include "faas/lambda_invocation.hpp"
 #include "loader/route_match.hpp"
 #include "server/access_log.hpp"
 #include "server/request_head.hpp"
 #include "server/response_translation.hpp"
 #include "upstream/forwarded_headers.hpp"
-
 
 namespace flexilib::server {
 
@@ -27,6 +28,8 @@ struct RequestContext {
   size_t body_length = 0;                     // from Content-Length, already checked
   bool chunked = false;
   ServingThread *thread = nullptr;
+  int cold = -1;          // the generation's first request: 1, a later one: 0
+  int64_t billed_ms = -1; // what Lambda would bill, for Lambda routes
 };
 namespace {
 
@@ -148,6 +151,110 @@ void forward_to_upstream(RequestContext &context, const httplib::Request &reques
                          : "502 Bad Gateway: the upstream cannot be reached");
 }
 
+// Marks the serving thread as running a handler, for the crash page and the handler
+// deadline, from construction to destruction.
+class HandlerWindow {
+public:
+  HandlerWindow(RequestContext &context, process::CrashPage *crash_page,
+                const httplib::Request &request)
+      : context_(context), crash_page_(crash_page) {
+    const unsigned thread = context.thread->index;
+    const std::string &route = context.table->route_names[size_t(context.rule)];
+    const loader::Library &library = *context.library;
+    if (crash_page_)
+      crash_page_->enter(thread, request.method, request.target, route, library.path(),
+                         library.generation());
+    context.thread->enter_handler(context.connection, {request.method, request.target, route,
+                                                       library.path(), library.generation()});
+  }
+  ~HandlerWindow() {
+    context_.thread->leave_handler();
+    if (crash_page_) crash_page_->leave(context_.thread->index);
+  }
+  HandlerWindow(const HandlerWindow &) = delete;
+  HandlerWindow &operator=(const HandlerWindow &) = delete;
+
+private:
+  RequestContext &context_;
+  process::CrashPage *crash_page_;
+};
+
+// The entry point a profile calls, when the library lacks it (the loader accepts a
+// library exporting either handle_request or lambda_handler).
+const char *missing_entry_point(const loader::Library &library, faas::Provider provider) {
+  if (provider == faas::Provider::lambda)
+    return library.lambda_handler() ? nullptr : "lambda_handler";
+  return library.has_handle_request() ? nullptr : "handle_request";
+}
+
+// A Lambda route: the request becomes an API Gateway event; API Gateway's answer,
+// whatever the function did, becomes the response (see faas/).
+void answer_from_lambda(RequestContext &context, const httplib::Request &request,
+                        std::string_view body, const faas::RouteProfile &profile,
+                        httplib::Response &response) {
+  faas::HttpRequestView view{
+      request.method, request.target, request.version, context.connection.peer_ip, body, {}};
+  for (size_t i = 0; i < context.head.header_count; ++i) {
+    const flexilib_header &header = context.head.headers[i];
+    view.headers.emplace_back(std::string_view(header.name_ptr, header.name_len),
+                              std::string_view(header.value_ptr, header.value_len));
+  }
+  faas::LambdaOutcome outcome =
+      faas::invoke_lambda(*context.library, profile, view, context.cold == 1);
+  context.response_ready = Clock::now();
+  if (outcome.invoked) context.billed_ms = outcome.billed_ms;
+  std::string content_type = "application/json";
+  response.status = outcome.response.status;
+  for (auto &[name, value] : outcome.response.headers) {
+    if (name == "content-type")
+      content_type = std::move(value);
+    else
+      response.headers.emplace(std::move(name), std::move(value));
+  }
+  response.set_content(std::move(outcome.response.body), content_type);
+}
+
+// Cloudflare's edge headers go after the client's, replacing any the client sent.
+// Their strings live in thread-local storage until the next request on this thread.
+void add_cloudflare_headers(RequestContext &context, flexilib_request &c_request) {
+  thread_local std::vector<std::pair<std::string, std::string>> added;
+  added = faas::cloudflare_headers(context.connection.peer_ip);
+  const size_t capacity = c_request.headers_len + added.size();
+  auto *headers =
+      static_cast<flexilib_header *>(context.arena.allocate(capacity * sizeof(flexilib_header)));
+  if (headers == nullptr) return;
+  size_t count = 0;
+  for (size_t i = 0; i < c_request.headers_len; ++i) {
+    const flexilib_header &header = c_request.headers[i];
+    if (!faas::is_cloudflare_header({header.name_ptr, header.name_len})) headers[count++] = header;
+  }
+  for (auto &[name, value] : added)
+    headers[count++] = {name.data(), name.size(), value.data(), value.size()};
+  c_request.headers = headers;
+  c_request.headers_len = count;
+}
+
+double thread_cpu_ms() {
+  timespec now{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return double(now.tv_sec) * 1e3 + double(now.tv_nsec) / 1e6;
+}
+
+// Cloudflare stops a Worker that runs past its CPU limit and answers error 1102; here
+// the handler has finished, so its response is dropped instead.
+void answer_worker_limit(const httplib::Request &request, const std::string &library,
+                         double cpu_used_ms, const faas::RouteProfile &profile,
+                         httplib::Response &response) {
+  const std::string ray = faas::random_ray_id();
+  char figures[96];
+  std::snprintf(figures, sizeof figures, "used %.3f ms of CPU time, over cpu_ms=%d", cpu_used_ms,
+                profile.cpu_ms);
+  write_diagnostic(library + ": " + figures + " (" + request.method + " " + request.target +
+                   "), answered 503 (Cloudflare error 1102, ray " + ray + ")");
+  response.status = faas::worker_limit_status;
+  response.set_content(faas::worker_limit_page(ray), "text/html; charset=UTF-8");
+}
+
 } // namespace
 
 void RequestPipeline::handle(const httplib::Request &request, httplib::Response &response) {
@@ -175,21 +282,34 @@ void RequestPipeline::handle(const httplib::Request &request, httplib::Response 
     return respond_with_error(response, 502,
                               "502 Bad Gateway: the handler library for this route cannot "
                               "be loaded (the server log says why)");
+  context.cold = context.library->take_cold_start() ? 1 : 0;
+  const faas::RouteProfile &profile = context.table->profiles[size_t(rule)];
+  if (const char *missing = missing_entry_point(*context.library, profile.provider)) {
+    write_diagnostic(context.library->path() + ": does not export " + missing + ", which its " +
+                     std::string(faas::provider_name(profile.provider)) + " route needs");
+    return respond_with_error(response, 502,
+                              "502 Bad Gateway: the handler library does not fit this route");
+  }
 
+  if (profile.provider == faas::Provider::lambda) {
+    const HandlerWindow window(context, crash_page_, request);
+    return answer_from_lambda(context, request, body, profile, response);
+  }
   flexilib_request c_request = build_c_request(context, request, body);
-  const unsigned thread = context.thread->index;
-  const std::string &route = context.table->route_names[size_t(rule)];
-  if (crash_page_)
-    crash_page_->enter(thread, request.method, request.target, route, context.library->path(),
-                       context.library->generation());
-  context.thread->enter_handler(context.connection,
-                                {request.method, request.target, route, context.library->path(),
-                                 context.library->generation()});
-  flexilib_response *c_response = context.library->handle_request(&c_request);
-  context.response_ready = Clock::now();
-  context.thread->leave_handler();
-  if (crash_page_) crash_page_->leave(thread);
+  const bool cloudflare = profile.provider == faas::Provider::cloudflare;
+  if (cloudflare) add_cloudflare_headers(context, c_request);
+  flexilib_response *c_response = nullptr;
+  double cpu_used_ms = 0; // measured for Cloudflare routes only
+  {
+    const HandlerWindow window(context, crash_page_, request);
+    const double cpu_before_ms = cloudflare ? thread_cpu_ms() : 0;
+    c_response = context.library->handle_request(&c_request);
+    if (cloudflare) cpu_used_ms = thread_cpu_ms() - cpu_before_ms;
+    context.response_ready = Clock::now();
+  }
   const std::string &library = context.library->path();
+  if (cloudflare && cpu_used_ms > profile.cpu_ms)
+    return answer_worker_limit(request, library, cpu_used_ms, profile, response);
   if (c_response == nullptr) {
     write_diagnostic(library + ": handle_request returned NULL for " + request.method + " " +
                      request.target);
@@ -302,7 +422,12 @@ void RequestPipeline::record(const RequestContext &context, unsigned thread) {
     route = context.table->route_totals[rule].get();
     library = context.table->library_totals[rule].get();
   }
-  if (context.library) sample.generation = context.library->generation();
+  if (context.library) {
+    sample.generation = context.library->generation();
+    sample.profile = faas::provider_name(context.table->profiles[size_t(context.rule)].provider);
+  }
+  sample.cold = context.cold;
+  sample.billed_ms = context.billed_ms;
   stats_->record(sample, route, library);
 }
 

@@ -78,6 +78,9 @@ void RequestStats::record(const RequestSample &sample, Totals *route, Totals *li
   record.prealloc_bytes = sample.prealloc_bytes;
   record.alloc_bytes = sample.alloc_bytes;
   record.thread = sample.thread;
+  record.profile.assign(sample.profile);
+  record.cold = sample.cold;
+  record.billed_ms = sample.billed_ms;
   record.sequence = sequence_.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 

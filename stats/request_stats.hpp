@@ -28,6 +28,11 @@ struct RequestSample {
   double ttfb_ms = 0, ttlb_ms = 0;
   size_t prealloc_bytes = 0, alloc_bytes = 0;
   unsigned thread = 0;
+  // The FaaS simulation (faas/): "flexilib", "lambda" or "cloudflare" ("" for no
+  // library), whether this was the generation's first request, and Lambda's billed ms.
+  std::string_view profile;
+  int cold = -1;          // 1 cold, 0 warm, -1 no library served
+  int64_t billed_ms = -1; // -1: not a Lambda invocation
 };
 
 // Running totals for one scope (the server, a route, a library).
@@ -52,6 +57,9 @@ struct RequestRecord {
   double ttfb_ms = 0, ttlb_ms = 0;
   size_t prealloc_bytes = 0, alloc_bytes = 0;
   unsigned thread = 0;
+  std::string profile;
+  int cold = -1;
+  int64_t billed_ms = -1;
   uint64_t sequence = 0; // global order, newest highest
 };
 

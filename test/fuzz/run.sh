@@ -9,9 +9,6 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-30}
 out=build-fuzz
 
-# Only the files under test are compiled (the parser checks upstream URLs with
-# upstream/upstream_url.cpp), straight with clang: flexilib_core would bring the whole
-# server, cpp-httplib and its GCC-only sanitizer flags for nothing.
 packages=(clang-14 libclang-rt-14-dev libinih-dev)
 missing=()
 for package in "${packages[@]}"; do
@@ -28,13 +25,22 @@ if ((${#missing[@]} > 0)); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Only the files under test are compiled, straight with clang: flexilib_core would
+# bring the whole server, cpp-httplib and its GCC-only sanitizer flags for nothing.
+# With them, the project's sources whose headers they include (transitively, read from
+# their #include lines), so that the list follows the parser as it grows.
+sources=(loader/config.cpp loader/route_match.cpp)
+for ((i = 0; i < ${#sources[@]}; i++)); do
+  for header in $(sed -n 's/^#include "\(.*\)\.hpp"$/\1/p' "${sources[i]}" "${sources[i]%.cpp}.hpp"); do
+    [[ -f $header.cpp && " ${sources[*]} " != *" $header.cpp "* ]] && sources+=("$header.cpp")
+  done
+done
+
 mkdir -p "$out/corpus" "$out/artifacts"
-echo "== fuzz: build $out/fuzz_config"
+echo "== fuzz: build $out/fuzz_config from test/fuzz/fuzz_config.cpp ${sources[*]}"
 clang++-14 -std=c++20 -O1 -g -Wall -Wextra -I. \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  test/fuzz/fuzz_config.cpp loader/config.cpp loader/route_match.cpp upstream/upstream_url.cpp \
-  -linih \
-  -o "$out/fuzz_config"
+  test/fuzz/fuzz_config.cpp "${sources[@]}" -linih -o "$out/fuzz_config"
 
 echo "== fuzz: run for $seconds s"
 # New inputs go to the first corpus directory, so the seeds in the source tree stay as

@@ -113,6 +113,9 @@ TEST_CASE("a request record becomes a JSON object with every field", "[admin]") 
   record.prealloc_bytes = 8192;
   record.alloc_bytes = 160;
   record.thread = 1;
+  record.profile = "lambda";
+  record.cold = 1;
+  record.billed_ms = 4;
   record.sequence = 17;
   const nlohmann::json json = record_json(record);
   CHECK(json == nlohmann::json{{"time", "1970-01-01T00:00:00.000Z"},
@@ -129,6 +132,9 @@ TEST_CASE("a request record becomes a JSON object with every field", "[admin]") 
                                {"prealloc_bytes", 8192},
                                {"alloc_bytes", 160},
                                {"thread", 1},
+                               {"profile", "lambda"},
+                               {"cold", true},
+                               {"billed_ms", 4},
                                {"sequence", 17}});
 }
 

@@ -37,7 +37,10 @@ ssize_t ConnectionStream::receive(char *ptr, size_t size) {
     if (got >= 0) return got;
     if (errno == EINTR) continue;
     if (errno != EAGAIN) return -1;
-    if (!wait_for(POLLIN, timeouts_.read_ms)) return -1;
+    if (!wait_for(POLLIN, timeouts_.read_ms)) {
+      read_timed_out_ = true;
+      return -1;
+    }
   }
 }
 
@@ -69,18 +72,46 @@ bool ConnectionStream::is_writable() const {
 }
 
 ssize_t ConnectionStream::read(char *ptr, size_t size) {
-  if (buffers_.begin == buffers_.end) {
-    // A large read (a body) goes straight to the caller; small ones refill the buffer.
-    if (size >= buffers_.input.size()) return receive(ptr, size);
-    buffers_.begin = buffers_.end = 0;
-    ssize_t got = receive(buffers_.input.data(), buffers_.input.size());
-    if (got <= 0) return got;
-    buffers_.end = size_t(got);
+  if (body_too_large_) return -1;
+  ssize_t got;
+  if (buffers_.begin == buffers_.end && size >= buffers_.input.size()) {
+    got = receive(ptr, size); // a large read (a body) goes straight to the caller
+  } else {
+    if (buffers_.begin == buffers_.end) {
+      buffers_.begin = buffers_.end = 0;
+      const ssize_t filled = receive(buffers_.input.data(), buffers_.input.size());
+      if (filled <= 0) return filled;
+      buffers_.end = size_t(filled);
+    }
+    const size_t count = std::min(size, buffers_.end - buffers_.begin);
+    std::copy_n(buffers_.input.data() + buffers_.begin, count, ptr);
+    buffers_.begin += count;
+    got = ssize_t(count);
   }
-  const size_t count = std::min(size, buffers_.end - buffers_.begin);
-  std::copy_n(buffers_.input.data() + buffers_.begin, count, ptr);
-  buffers_.begin += count;
-  return ssize_t(count);
+  if (got > 0 && !meter_body({ptr, size_t(got)})) return -1;
+  return got;
+}
+
+// Feeds what cpp-httplib read past the head to the chunked-body meter, if any.
+bool ConnectionStream::meter_body(std::string_view bytes) {
+  const size_t head_part = std::min(head_left_, bytes.size());
+  head_left_ -= head_part;
+  if (!chunked_meter_ || head_part == bytes.size()) return true;
+  if (!chunked_meter_->feed(bytes.substr(head_part))) body_too_large_ = true;
+  return !body_too_large_;
+}
+
+void ConnectionStream::begin_request(size_t head_length, std::optional<size_t> chunked_limit) {
+  head_left_ = head_length;
+  chunked_meter_.reset();
+  if (chunked_limit) chunked_meter_.emplace(*chunked_limit);
+  body_too_large_ = false;
+  read_timed_out_ = false;
+}
+
+void ConnectionStream::discard_response() {
+  buffers_.output.clear();
+  reset_response();
 }
 
 // cpp-httplib writes the status line and headers in one write, then the body. The

@@ -3,11 +3,14 @@
 // the stream exists for one dispatch, on the thread that serves it.
 #pragma once
 
+#include "server/chunked_body_meter.hpp"
+
 #include <httplib.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,6 +76,16 @@ public:
   int response_status() const { return status_; }
   size_t response_body_bytes() const { return body_bytes_; }
   void reset_response();
+  // Starts a request whose head is the next `head_length` bytes read. With a
+  // `chunked_limit`, the chunked body after it is metered: a read that takes the
+  // announced sizes over the limit fails and body_too_large() says so.
+  void begin_request(size_t head_length, std::optional<size_t> chunked_limit);
+  bool body_too_large() const { return body_too_large_; }
+  // A read that failed because the client sent nothing for READ_TIMEOUT_MS.
+  bool read_timed_out() const { return read_timed_out_; }
+  // Forgets the response written so far (not yet flushed), to send another instead.
+  void discard_response();
+
   // A reason phrase to put in the next status line instead of cpp-httplib's.
   void set_reason_phrase(std::string_view reason) { reason_ = reason; }
 
@@ -89,6 +102,7 @@ private:
   bool wait_for(short events, int timeout_ms) const;
   ssize_t receive(char *ptr, size_t size);
   bool send_all(const char *data, size_t size);
+  bool meter_body(std::string_view bytes);
   void record_status_line(const char *ptr, size_t size);
 
   Connection &connection_;
@@ -99,6 +113,10 @@ private:
   size_t body_bytes_ = 0;
   std::string_view reason_;
   bool failed_ = false;
+  size_t head_left_ = 0; // head bytes still to be read for the current request
+  std::optional<ChunkedBodyMeter> chunked_meter_;
+  bool body_too_large_ = false;
+  bool read_timed_out_ = false;
 };
 
 } // namespace flexilib::server

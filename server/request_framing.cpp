@@ -2,6 +2,7 @@
 #include "server/request_framing.hpp"
 
 #include <charconv>
+#include <cstring>
 #include <strings.h>
 
 namespace flexilib::server {
@@ -30,6 +31,48 @@ FramingVerdict refuse(int status, std::string_view problem) {
 }
 
 } // namespace
+
+namespace {
+
+bool is_token_char(unsigned char c) {
+  return c > 0x20 && c < 0x7f && std::strchr("\"(),/:;<=>?@[\\]{}", c) == nullptr;
+}
+
+// A field line "name: value" (without its CRLF).
+std::string_view field_line_problem(std::string_view line) {
+  if (line.front() == ' ' || line.front() == '\t') return "obs-fold continuation line";
+  const size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return "header line without ':'";
+  if (colon == 0) return "empty header name";
+  for (unsigned char c : line.substr(0, colon))
+    if (!is_token_char(c)) return "invalid character in a header name";
+  for (unsigned char c : line.substr(colon + 1))
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return "control character in a header value";
+  return {};
+}
+
+} // namespace
+
+FramingVerdict check_head_syntax(std::string_view head) {
+  size_t start = 0;
+  for (size_t line_number = 0; start < head.size(); ++line_number) {
+    const size_t end = head.find('\n', start);
+    if (end == std::string_view::npos) break; // cannot happen for a complete head
+    if (end == start || head[end - 1] != '\r') return refuse(400, "a line ending in a bare LF");
+    const std::string_view line = head.substr(start, end - 1 - start);
+    start = end + 1;
+    if (line.empty()) break; // the blank line that ends the head
+    if (line_number == 0) {
+      if (line.size() > max_request_line) return refuse(414, "request line too long");
+      for (unsigned char c : line)
+        if (c < 0x20 || c == 0x7f) return refuse(400, "control character in the request line");
+      continue;
+    }
+    if (const std::string_view problem = field_line_problem(line); !problem.empty())
+      return refuse(400, problem);
+  }
+  return {};
+}
 
 FramingVerdict check_framing(const RequestHead &head, const FramingLimits &limits) {
   if (head.header_count > limits.max_header_count) return refuse(431, "too many header fields");

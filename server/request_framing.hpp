@@ -25,4 +25,15 @@ struct FramingVerdict {
 
 FramingVerdict check_framing(const RequestHead &head, const FramingLimits &limits);
 
+// The longest request line accepted: cpp-httplib's compiled-in limit (414 above it).
+constexpr size_t max_request_line = 8192;
+
+// Checks the raw head's syntax before anything reads it (RFC 9112 2.2, 5.1, 5.2 and
+// RFC 9110 5.5): every line ends in CRLF, no NUL or bare CR anywhere, field names are
+// tokens directly followed by ':', no obs-fold continuation lines. cpp-httplib skips
+// or passes such lines, which lets a proxy in front and this server read the same
+// bytes two ways; a refusal (400, or 414 for a request line over max_request_line) is
+// the safe answer.
+FramingVerdict check_head_syntax(std::string_view head);
+
 } // namespace flexilib::server

@@ -2,6 +2,7 @@
 #include "server/request_head.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <strings.h>
 
 namespace flexilib::server {
@@ -36,8 +37,12 @@ template <typename Visit> void for_each_header_line(std::string_view head, Visit
 } // namespace
 
 size_t find_head_end(std::string_view buffer) {
-  const size_t blank = buffer.find("\n\r\n");
-  return blank == std::string_view::npos ? 0 : blank + 3;
+  // The first empty line ends the head. A bare-LF one ends it too, so that a head
+  // with bare LFs is answered (400) rather than waited on.
+  const size_t crlf = buffer.find("\n\r\n");
+  const size_t lf = buffer.find("\n\n");
+  if (lf != std::string_view::npos && (crlf == std::string_view::npos || lf < crlf)) return lf + 2;
+  return crlf == std::string_view::npos ? 0 : crlf + 3;
 }
 
 RequestHead parse_request_head(std::string_view head, Arena &arena) {
@@ -66,6 +71,22 @@ RequestHead parse_request_head(std::string_view head, Arena &arena) {
   result.headers = headers;
   result.header_count = count;
   return result;
+}
+
+std::optional<size_t> declared_content_length(std::string_view head) {
+  std::optional<size_t> length;
+  bool valid = true;
+  for_each_header_line(head, [&](std::string_view line) {
+    constexpr std::string_view name = "content-length:";
+    if (line.size() <= name.size() || ::strncasecmp(line.data(), name.data(), name.size()) != 0)
+      return;
+    const std::string_view value = trim(line.substr(name.size()));
+    size_t parsed = 0;
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+    valid = valid && !length && error == std::errc() && end == value.data() + value.size();
+    length = parsed;
+  });
+  return valid ? length : std::nullopt;
 }
 
 const flexilib_header *find_header(const flexilib_header *headers, size_t count,

@@ -6,13 +6,19 @@
 #include "executors/flexilib.h"
 #include "server/arena.hpp"
 
+#include <optional>
 #include <string_view>
 
 namespace flexilib::server {
 
 // Length of the head at the start of `buffer` (request line, headers and the blank
-// line), or 0 while it is incomplete. A head ends at the first line that is only CRLF.
+// line), or 0 while it is incomplete. A head ends at its first empty line (CRLF, or a
+// bare LF, which check_head_syntax then refuses).
 size_t find_head_end(std::string_view buffer);
+
+// The Content-Length a complete head declares, when it declares exactly one valid one
+// (anything else is left to check_framing to refuse).
+std::optional<size_t> declared_content_length(std::string_view head);
 
 struct RequestHead {
   std::string_view request_line; // "GET /x HTTP/1.1", without the line end

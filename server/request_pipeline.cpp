@@ -330,7 +330,9 @@ namespace {
 // Answers a request that is refused before cpp-httplib sees it, and ends the
 // connection: after a framing problem the rest of the stream cannot be trusted.
 void write_refusal(ConnectionStream &stream, int status) {
-  const char *reason = status == 413   ? "Content Too Large"
+  const char *reason = status == 408   ? "Request Timeout"
+                       : status == 413 ? "Content Too Large"
+                       : status == 414 ? "URI Too Long"
                        : status == 431 ? "Request Header Fields Too Large"
                        : status == 501 ? "Not Implemented"
                                        : "Bad Request";
@@ -364,7 +366,8 @@ bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream
 
   bool ok = false;
   bool connection_closed = false;
-  const FramingVerdict framing = check_framing(context.head, limits_.framing);
+  FramingVerdict framing = check_head_syntax(head);
+  if (framing.status == 0) framing = check_framing(context.head, limits_.framing);
   if (framing.status != 0) {
     write_diagnostic(connection.peer + ": " + std::string(framing.problem) + ", answered " +
                      std::to_string(framing.status));
@@ -373,8 +376,22 @@ bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream
   } else {
     context.body_length = framing.content_length;
     context.chunked = framing.chunked;
+    stream.begin_request(head_length, framing.chunked
+                                          ? std::optional(limits_.framing.max_body_bytes)
+                                          : std::nullopt);
     ok = parser_.process_request(stream, last_on_connection, connection_closed,
                                  httplib_request_setup);
+    // cpp-httplib answers a body it could not read with 400; the truth is better.
+    if (stream.body_too_large() || stream.read_timed_out()) {
+      const int status = stream.body_too_large() ? 413 : 408;
+      write_diagnostic(
+          connection.peer +
+          (status == 413 ? ": chunked body over MAX_BODY_KB" : ": body stopped arriving") +
+          ", answered " + std::to_string(status));
+      stream.discard_response();
+      write_refusal(stream, status);
+      ok = false;
+    }
   }
   ok = stream.flush() && ok && !ends_connection(stream.response_status());
   if (context.library) context.library->request_deinit();
@@ -444,16 +461,37 @@ RequestPipeline::Next RequestPipeline::serve(Connection &connection, ServingThre
     const size_t head_length = find_head_end(buffers.unread());
     if (head_length == 0) {
       if (!open) return Next::close;
-      if (buffers.unread().size() >= limits_.max_head_bytes) {
-        write_diagnostic(connection.peer + ": request head over " +
-                         std::to_string(limits_.max_head_bytes) + " bytes, answered 431");
-        write_refusal(stream, 431);
+      const std::string_view unread = buffers.unread();
+      const bool line_too_long =
+          unread.substr(0, max_request_line + 1).find('\n') == std::string_view::npos &&
+          unread.size() > max_request_line;
+      if (line_too_long || unread.size() >= limits_.max_head_bytes) {
+        const int status = line_too_long ? 414 : 431;
+        write_diagnostic(connection.peer +
+                         (line_too_long ? ": request line over " : ": request head over ") +
+                         std::to_string(line_too_long ? max_request_line : limits_.max_head_bytes) +
+                         " bytes, answered " + std::to_string(status));
+        write_refusal(stream, status);
         stream.flush();
         return Next::close;
       }
       // The head is still arriving: keep what came and wait without a thread.
       connection.pending.assign(buffers.unread());
       if (connection.head_started == 0 && !connection.pending.empty())
+        connection.head_started = Clock::now().time_since_epoch().count();
+      return Next::wait_for_more;
+    }
+    // A body that fits in the buffer is awaited like the head, without a thread, so
+    // that clients sending it a byte at a time hold none (READ_TIMEOUT_MS bounds it).
+    const std::optional<size_t> body =
+        declared_content_length(buffers.unread().substr(0, head_length));
+    const size_t request_length = head_length + body.value_or(0);
+    const bool awaitable =
+        body && *body <= limits_.framing.max_body_bytes && request_length <= buffers.input.size();
+    if (awaitable && buffers.unread().size() < request_length) {
+      if (!open) return Next::close;
+      connection.pending.assign(buffers.unread());
+      if (connection.head_started == 0)
         connection.head_started = Clock::now().time_since_epoch().count();
       return Next::wait_for_more;
     }

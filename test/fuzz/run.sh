@@ -31,9 +31,10 @@ fi
 # their #include lines), so that the list follows the parser as it grows.
 sources=(loader/config.cpp loader/route_match.cpp)
 for ((i = 0; i < ${#sources[@]}; i++)); do
-  for header in $(sed -n 's/^#include "\(.*\)\.hpp"$/\1/p' "${sources[i]}" "${sources[i]%.cpp}.hpp"); do
+  while read -r header; do
     [[ -f $header.cpp && " ${sources[*]} " != *" $header.cpp "* ]] && sources+=("$header.cpp")
-  done
+  done < <(cat "${sources[i]}" "${sources[i]%.cpp}.hpp" 2>/dev/null |
+    sed -n 's/^#include "\(.*\)\.hpp"$/\1/p')
 done
 
 mkdir -p "$out/corpus" "$out/artifacts"

@@ -118,12 +118,19 @@ void ConnectionStream::discard_response() {
 // status comes from there, so the log shows what was really sent, including responses
 // cpp-httplib makes itself (400, 414...). cpp-httplib 0.11 has no way to set a reason
 // phrase, so a library's own one replaces the standard text here.
-void ConnectionStream::record_status_line(const char *ptr, size_t size) {
+void ConnectionStream::write_response_head(const char *ptr, size_t size) {
   std::string_view head(ptr, size);
-  if (!head.starts_with("HTTP/1.1 ") || head.size() < 12) return;
+  if (!head.starts_with("HTTP/1.1 ") || head.size() < 12) {
+    buffers_.output.append(ptr, size);
+    return;
+  }
   int status = 0;
   std::from_chars(head.data() + 9, head.data() + 12, status);
-  if (status >= 100 && status < 200) return; // an interim response: the real one follows
+  if (status >= 100 && status < 200) { // an interim response: the client waits for it now
+    buffers_.output.append(ptr, size);
+    flush();
+    return;
+  }
   status_ = status;
   head_written_ = true;
   const size_t line_end = head.find("\r\n");
@@ -139,8 +146,7 @@ void ConnectionStream::record_status_line(const char *ptr, size_t size) {
 ssize_t ConnectionStream::write(const char *ptr, size_t size) {
   if (failed_) return -1;
   if (!head_written_) {
-    record_status_line(ptr, size);
-    if (!head_written_) buffers_.output.append(ptr, size);
+    write_response_head(ptr, size);
   } else if (size >= flush_threshold) {
     // A large body goes out from the caller's memory rather than through a copy.
     body_bytes_ += size;

@@ -103,7 +103,7 @@ private:
   ssize_t receive(char *ptr, size_t size);
   bool send_all(const char *data, size_t size);
   bool meter_body(std::string_view bytes);
-  void record_status_line(const char *ptr, size_t size);
+  void write_response_head(const char *ptr, size_t size);
 
   Connection &connection_;
   StreamBuffers &buffers_;

@@ -73,6 +73,15 @@ RequestHead parse_request_head(std::string_view head, Arena &arena) {
   return result;
 }
 
+bool head_has_field(std::string_view head, std::string_view name) {
+  bool found = false;
+  for_each_header_line(head, [&](std::string_view line) {
+    found = found || (line.size() > name.size() && line[name.size()] == ':' &&
+                      ::strncasecmp(line.data(), name.data(), name.size()) == 0);
+  });
+  return found;
+}
+
 std::optional<size_t> declared_content_length(std::string_view head) {
   std::optional<size_t> length;
   bool valid = true;

@@ -20,6 +20,9 @@ size_t find_head_end(std::string_view buffer);
 // (anything else is left to check_framing to refuse).
 std::optional<size_t> declared_content_length(std::string_view head);
 
+// True when a complete head has a field with this name (case-insensitive).
+bool head_has_field(std::string_view head, std::string_view name);
+
 struct RequestHead {
   std::string_view request_line; // "GET /x HTTP/1.1", without the line end
   flexilib_header *headers = nullptr;

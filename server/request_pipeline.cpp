@@ -36,12 +36,15 @@ namespace {
 thread_local RequestContext *current_request = nullptr;
 
 // cpp-httplib must not apply Range or compress bodies: the handler's response goes
-// out as the handler made it (the library still sees both headers, from the raw head).
+// out as the handler made it; nor parse form bodies (it would empty a multipart body
+// into req.files and refuse urlencoded ones over 8 KiB). The library still sees all
+// these headers, from the raw head.
 // A request without Content-Length or Transfer-Encoding has no body (RFC 9112 6.3),
 // but cpp-httplib would read one until the connection closes: say so.
 void prepare_for_httplib(httplib::Request &request) {
   request.ranges.clear();
   request.headers.erase("Accept-Encoding");
+  request.headers.erase("Content-Type");
   if (!request.has_header("Content-Length") && !request.has_header("Transfer-Encoding"))
     request.set_header("Content-Length", "0");
 }
@@ -482,12 +485,14 @@ RequestPipeline::Next RequestPipeline::serve(Connection &connection, ServingThre
       return Next::wait_for_more;
     }
     // A body that fits in the buffer is awaited like the head, without a thread, so
-    // that clients sending it a byte at a time hold none (READ_TIMEOUT_MS bounds it).
-    const std::optional<size_t> body =
-        declared_content_length(buffers.unread().substr(0, head_length));
+    // that clients sending it a byte at a time hold none (READ_TIMEOUT_MS bounds it);
+    // not when the client waits for "100 Continue" before it sends the body.
+    const std::string_view head = buffers.unread().substr(0, head_length);
+    const std::optional<size_t> body = declared_content_length(head);
     const size_t request_length = head_length + body.value_or(0);
-    const bool awaitable =
-        body && *body <= limits_.framing.max_body_bytes && request_length <= buffers.input.size();
+    const bool awaitable = body && *body <= limits_.framing.max_body_bytes &&
+                           request_length <= buffers.input.size() &&
+                           !head_has_field(head, "expect");
     if (awaitable && buffers.unread().size() < request_length) {
       if (!open) return Next::close;
       connection.pending.assign(buffers.unread());

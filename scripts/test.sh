@@ -9,18 +9,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 
-# build-dir, extra cmake arguments...
-build_and_test() {
-  local dir=$1
-  shift
-  echo "== $dir: build"
-  cmake -S . -B "$dir" -DBUILD_TESTING=ON "$@" >/dev/null
-  cmake --build "$dir" -j"$(nproc)"
-  echo "== $dir: test"
-  # A hung test fails after two minutes instead of holding up CI.
-  ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" --timeout 120
-}
-
 # Sanitizer reports go to files, so that one from a server process the tests start
 # (whose stderr no test reads whole) fails the run as surely as a test's own.
 reports=$(mktemp -d)
@@ -32,6 +20,21 @@ fail_on_reports() {
   echo "== sanitizer reports:"
   for report in $found; do cat "$report"; done
   return 1
+}
+
+# build-dir, extra cmake arguments...
+build_and_test() {
+  local dir=$1
+  shift
+  echo "== $dir: build"
+  cmake -S . -B "$dir" -DBUILD_TESTING=ON "$@" >/dev/null
+  cmake --build "$dir" -j"$(nproc)"
+  echo "== $dir: test"
+  # A hung test fails after two minutes instead of holding up CI.
+  if ! ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" --timeout 120; then
+    fail_on_reports || true # show what a sanitizer saw, if anything
+    return 1
+  fi
 }
 
 build_and_test build -DCMAKE_BUILD_TYPE=Release

@@ -33,11 +33,12 @@ std::unique_ptr<httplib::Client> make_client(const UpstreamUrl &upstream,
 
 // This thread's client for the upstream, made on first use. Keyed by host and port,
 // so a configuration reload naming the same upstream keeps its warm connection.
-httplib::Client &client_for(const UpstreamUrl &upstream, const UpstreamTimeouts &timeouts) {
+std::unique_ptr<httplib::Client> &client_for(const UpstreamUrl &upstream,
+                                             const UpstreamTimeouts &timeouts) {
   thread_local std::map<std::pair<std::string, int>, std::unique_ptr<httplib::Client>> clients;
   std::unique_ptr<httplib::Client> &client = clients[{upstream.host, upstream.port}];
   if (!client) client = make_client(upstream, timeouts);
-  return *client;
+  return client;
 }
 
 httplib::Request build_request(const OutgoingRequest &outgoing, Clock::time_point &head_arrived) {
@@ -92,15 +93,17 @@ ForwardOutcome describe_failure(httplib::Error error, Clock::duration waited,
 
 ForwardOutcome forward(const UpstreamUrl &upstream, const OutgoingRequest &outgoing,
                        const UpstreamTimeouts &timeouts, httplib::Response &response) {
-  httplib::Client &client = client_for(upstream, timeouts);
+  std::unique_ptr<httplib::Client> &client = client_for(upstream, timeouts);
   Clock::time_point head_arrived{};
   httplib::Request request = build_request(outgoing, head_arrived);
   httplib::Response answer;
   httplib::Error error = httplib::Error::Success;
   const Clock::time_point started = Clock::now();
-  if (!client.send(request, answer, error)) {
-    // A failed exchange may leave the connection mid-message: never reuse it.
-    client.stop();
+  if (!client->send(request, answer, error)) {
+    // A failed exchange may leave the connection mid-message: never reuse it. (The
+    // client is dropped rather than stop()ped: stop() unlocks a mutex that
+    // cpp-httplib's uninstrumented code locked, which ThreadSanitizer misreports.)
+    client.reset();
     return describe_failure(error, Clock::now() - started, timeouts);
   }
   response.status = answer.status;

@@ -201,9 +201,12 @@ void WorkerPool::serve(Connection &connection, ServingThread &thread) {
   const RequestPipeline::Next next = pipeline_.serve(connection, thread);
   if (next == RequestPipeline::Next::close || stopping_ || thread.replaced)
     return close_connection(connection);
+  // After the release store the connection may already be another thread's: nothing
+  // of it is touched past that point, not even its fd.
+  const int fd = connection.fd;
   connection.last_active = now_ticks();
   connection.busy.store(false, std::memory_order_release);
-  arm(connection.fd, &connection, connection_events, EPOLL_CTL_MOD);
+  arm(fd, &connection, connection_events, EPOLL_CTL_MOD);
 }
 
 void WorkerPool::close_connection(Connection &connection) {

@@ -2,6 +2,8 @@
 // HTTP APIs do (AWS's "Working with AWS Lambda proxy integrations for HTTP APIs").
 #include "faas/lambda_event.hpp"
 
+#include "http/token.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -167,18 +169,6 @@ std::string header_value_text(const nlohmann::json &value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
-// An RFC 9110 token: what a header name must be.
-bool is_token(std::string_view text) {
-  constexpr std::string_view symbols = "!#$%&'*+-.^_`|~";
-  if (text.empty()) return false;
-  for (char c : text) {
-    const bool alphanumeric =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!alphanumeric && symbols.find(c) == std::string_view::npos) return false;
-  }
-  return true;
-}
-
 // The server frames every response itself, as API Gateway does.
 bool is_framing_header(std::string_view lower_name) {
   return lower_name == "content-length" || lower_name == "transfer-encoding" ||
@@ -258,7 +248,7 @@ HttpResponseParts map_lambda_result(std::string_view result) {
   if (const auto headers = parsed.find("headers"); headers != parsed.end()) {
     if (!headers->is_object()) return unusable("headers is not an object");
     for (const auto &[name, value] : headers->items()) {
-      if (!is_token(name)) return unusable("header name \"" + name + "\" is not a token");
+      if (!http::is_token(name)) return unusable("header name \"" + name + "\" is not a token");
       if (!is_framing_header(lowercase(name)))
         parts.headers.emplace_back(lowercase(name), header_value_text(value));
     }

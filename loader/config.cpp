@@ -3,6 +3,8 @@
 // without surprises, and the handler turns each key/value pair into a checked Rule.
 #include "loader/config.hpp"
 
+#include "http/token.hpp"
+
 #include "faas/route_profile.hpp"
 #include "upstream/upstream_url.hpp"
 
@@ -134,16 +136,6 @@ char *read_line(char *buffer, int capacity, void *user) {
 }
 
 // A header field name: an RFC 9110 token.
-bool is_token(std::string_view text) {
-  constexpr std::string_view token_symbols = "!#$%&'*+-.^_`|~";
-  if (text.empty()) return false;
-  for (char c : text) {
-    const bool alphanumeric =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!alphanumeric && token_symbols.find(c) == std::string_view::npos) return false;
-  }
-  return true;
-}
 
 std::string lowercase(std::string_view text) {
   std::string lower(text);
@@ -170,7 +162,7 @@ std::string parse_header_key(std::string_view key, Rule &rule) {
   const size_t colon = key.find(':');
   if (colon == std::string_view::npos) return quoted(key) + " is not a rule: " + rule_forms;
   const std::string_view name = trim(key.substr(0, colon));
-  if (!is_token(name)) return quoted(name) + " is not a valid header name";
+  if (!http::is_token(name)) return quoted(name) + " is not a valid header name";
   const std::string_view rest = trim(key.substr(colon + 1));
   const size_t last_blank = rest.find_last_of(" \t");
   const bool has_value_prefix = last_blank != std::string_view::npos;

@@ -1,6 +1,8 @@
 // Limits and body-framing checks on a parsed request head.
 #include "server/request_framing.hpp"
 
+#include "http/token.hpp"
+
 #include <charconv>
 #include <cstring>
 #include <strings.h>
@@ -34,10 +36,6 @@ FramingVerdict refuse(int status, std::string_view problem) {
 
 namespace {
 
-bool is_token_char(unsigned char c) {
-  return c > 0x20 && c < 0x7f && std::strchr("\"(),/:;<=>?@[\\]{}", c) == nullptr;
-}
-
 // A field line "name: value" (without its CRLF).
 std::string_view field_line_problem(std::string_view line) {
   if (line.front() == ' ' || line.front() == '\t') return "obs-fold continuation line";
@@ -45,7 +43,7 @@ std::string_view field_line_problem(std::string_view line) {
   if (colon == std::string_view::npos) return "header line without ':'";
   if (colon == 0) return "empty header name";
   for (unsigned char c : line.substr(0, colon))
-    if (!is_token_char(c)) return "invalid character in a header name";
+    if (!http::is_token_char(c)) return "invalid character in a header name";
   for (unsigned char c : line.substr(colon + 1))
     if ((c < 0x20 && c != '\t') || c == 0x7f) return "control character in a header value";
   return {};

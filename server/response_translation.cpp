@@ -1,6 +1,8 @@
 // Validating and copying a handler's response.
 #include "server/response_translation.hpp"
 
+#include "http/token.hpp"
+
 #include <cstring>
 #include <string_view>
 #include <strings.h>
@@ -8,15 +10,6 @@
 namespace flexilib::server {
 
 namespace {
-
-// RFC 9110 token characters: what a header name may be made of.
-bool is_token(std::string_view text) {
-  if (text.empty()) return false;
-  for (unsigned char c : text) {
-    if (c <= 0x20 || c >= 0x7f || std::strchr("\"(),/:;<=>?@[\\]{}", c) != nullptr) return false;
-  }
-  return true;
-}
 
 bool is_field_value(std::string_view text) {
   for (unsigned char c : text) {
@@ -50,7 +43,7 @@ std::string translate_response(const flexilib_response &from, httplib::Response 
     const flexilib_header &header = from.headers[i];
     std::string_view name(header.name_ptr, header.name_ptr ? header.name_len : 0);
     std::string_view value(header.value_ptr, header.value_ptr ? header.value_len : 0);
-    if (!is_token(name))
+    if (!http::is_token(name))
       return "response header name \"" + std::string(name) + "\" is not a valid token";
     if (!is_field_value(value))
       return "response header " + std::string(name) + " contains CR, LF or NUL";

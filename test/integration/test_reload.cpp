@@ -76,6 +76,32 @@ std::string read_file(const std::string &path) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
+// A request to the counter library that announces itself from inside the handler
+// (it creates the announce file there, then takes 500 ms); finish() gives its body.
+class SlowRequest {
+public:
+  SlowRequest(int port, const std::string &announce_file)
+      : thread_([this, port, announce_file] {
+          body_ = body_of(port, "/", "x-announce-file: " + announce_file + "\r\n");
+        }),
+        announce_file_(announce_file) {}
+  ~SlowRequest() {
+    if (thread_.joinable()) thread_.join();
+  }
+  bool reached_handler() const {
+    return eventually([&] { return fs::exists(announce_file_); });
+  }
+  std::string finish() {
+    thread_.join();
+    return body_;
+  }
+
+private:
+  std::string body_;
+  std::thread thread_;
+  std::string announce_file_;
+};
+
 struct ReloadFixture {
   TempDir dir;
   std::string library = dir.file("libcounter.so");
@@ -141,18 +167,14 @@ TEST_CASE("a broken replacement is never served; the next good one is", "[reload
 TEST_CASE("a request in flight finishes on its generation, which closes after it", "[reload]") {
   ReloadFixture fixture;
   const int port = fixture.server->port();
-  const std::string announced = fixture.dir.file("in-handler");
-  std::string slow_body;
-  std::thread slow(
-      [&] { slow_body = body_of(port, "/", "x-announce-file: " + announced + "\r\n"); });
-  REQUIRE(eventually([&] { return fs::exists(announced); }));
+  SlowRequest slow(port, fixture.dir.file("in-handler"));
+  REQUIRE(slow.reached_handler());
 
   rename_into_place(test_library("counter-v2"), fixture.library);
   CHECK(eventually([&] { return body_of(port) == "v2"; }, 1s));
   // Generation 1 is still running the slow request: not unloaded yet.
   CHECK(read_file(fixture.hook_log).find("unload v1") == std::string::npos);
-  slow.join();
-  CHECK(slow_body == "v1");
+  CHECK(slow.finish() == "v1");
   CHECK(eventually(
       [&] { return read_file(fixture.hook_log).find("unload v1") != std::string::npos; }));
   CHECK(read_file(fixture.hook_log) == "load v1\nload v2\nunload v1\n");
@@ -165,11 +187,8 @@ TEST_CASE("a request in flight finishes on its generation, which closes after it
 TEST_CASE("SIGHUP applies a new proxy.ini; requests in flight finish", "[reload][config]") {
   ReloadFixture fixture;
   const int port = fixture.server->port();
-  const std::string announced = fixture.dir.file("in-handler");
-  std::string slow_body;
-  std::thread slow(
-      [&] { slow_body = body_of(port, "/", "x-announce-file: " + announced + "\r\n"); });
-  REQUIRE(eventually([&] { return fs::exists(announced); }));
+  SlowRequest slow(port, fixture.dir.file("in-handler"));
+  REQUIRE(slow.reached_handler());
 
   const std::string second = fixture.dir.file("libsecond.so");
   fs::copy_file(test_library("counter-v2"), second);
@@ -177,8 +196,7 @@ TEST_CASE("SIGHUP applies a new proxy.ini; requests in flight finish", "[reload]
   fixture.server->send_signal(SIGHUP);
   CHECK(eventually([&] { return body_of(port, "/new") == "v2"; }));
   CHECK(body_of(port, "/old") == "v1");
-  slow.join();
-  CHECK(slow_body == "v1");
+  CHECK(slow.finish() == "v1");
 }
 
 TEST_CASE("SIGHUP with an invalid proxy.ini keeps the old routes and logs the line",

@@ -84,11 +84,13 @@ int wait_for_stop_signal(const sigset_t &signals, loader::Configuration &configu
 void drain(server::WorkerPool &pool, const sigset_t &signals, int timeout_ms) {
   pool.begin_stop();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (!pool.wait_stopped(std::chrono::milliseconds(0))) {
+  // First the requests in flight, then the responses slow clients have yet to read.
+  while (!pool.wait_stopped(std::chrono::milliseconds(0)) || !pool.send_remaining_output()) {
     const auto left = deadline - std::chrono::steady_clock::now();
     if (left <= std::chrono::nanoseconds(0)) {
-      server::write_diagnostic("requests still running after SHUTDOWN_TIMEOUT_MS (" +
-                               std::to_string(timeout_ms) + " ms): exiting without them");
+      server::write_diagnostic(
+          "requests still running or responses unsent after SHUTDOWN_TIMEOUT_MS (" +
+          std::to_string(timeout_ms) + " ms): exiting without them");
       std::_Exit(1);
     }
     // Wake every 10 ms to see whether the threads are done, or at once on a signal.

@@ -22,6 +22,25 @@ Connection::~Connection() {
   ::close(fd);
 }
 
+SendProgress send_unsent(Connection &connection) {
+  const std::string &unsent = connection.unsent;
+  size_t &begin = connection.unsent_begin;
+  while (begin < unsent.size()) {
+    const ssize_t n = ::send(connection.fd, unsent.data() + begin, unsent.size() - begin,
+                             MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      begin += size_t(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      return n < 0 && errno == EAGAIN ? SendProgress::blocked : SendProgress::failed;
+    }
+  }
+  std::string().swap(connection.unsent); // a big response's copy is not kept for the next
+  begin = 0;
+  return SendProgress::done;
+}
+
 bool ConnectionStream::wait_for(short events, int timeout_ms) const {
   pollfd entry{connection_.fd, events, 0};
   int ready;
@@ -167,21 +186,31 @@ bool ConnectionStream::flush() {
   return !failed_;
 }
 
+// Sends what the socket takes now and keeps the rest with the connection: no thread
+// waits for a slow reader. Once bytes are kept, later ones queue behind them.
 bool ConnectionStream::send_all(const char *data, size_t size) {
+  if (failed_) return false;
+  std::string &unsent = connection_.unsent;
+  if (!unsent.empty()) {
+    unsent.append(data, size);
+    return true;
+  }
   size_t sent = 0;
-  while (sent < size && !failed_) {
-    ssize_t n = ::send(connection_.fd, data + sent, size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+  while (sent < size) {
+    const ssize_t n = ::send(connection_.fd, data + sent, size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
       sent += size_t(n);
     } else if (n < 0 && errno == EINTR) {
       continue;
     } else if (n < 0 && errno == EAGAIN) {
-      failed_ = !wait_for(POLLOUT, timeouts_.write_ms);
+      unsent.append(data + sent, size - sent);
+      return true;
     } else {
       failed_ = true;
+      return false;
     }
   }
-  return !failed_;
+  return true;
 }
 
 void ConnectionStream::reset_response() {

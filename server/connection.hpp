@@ -43,7 +43,22 @@ struct Connection {
   std::atomic<bool> busy{false};
   // Requests served so far; touched only by the thread that owns the connection.
   size_t requests_served = 0;
+
+  // Response bytes the socket would not take yet: a client that reads slower than we
+  // write. They wait here while the connection waits in epoll to become writable, so
+  // a slow reader holds memory but no thread. Owner thread only.
+  std::string unsent;
+  size_t unsent_begin = 0; // how much of `unsent` has gone out already
+  // Close once `unsent` has gone out, instead of reading the next request.
+  bool close_when_sent = false;
+  // True while the connection waits to become writable: the housekeeper then measures
+  // last_active against WRITE_TIMEOUT_MS instead of the keep-alive timeout.
+  std::atomic<bool> waiting_to_send{false};
 };
+
+// Sends as much of connection.unsent as the socket takes now, without waiting.
+enum class SendProgress { done, blocked, failed };
+SendProgress send_unsent(Connection &connection);
 
 // The per-thread buffers a stream reads into and writes through, reused by every
 // request the thread serves so that serving costs no per-request buffer allocation.

@@ -505,6 +505,11 @@ RequestPipeline::Next RequestPipeline::serve(Connection &connection, ServingThre
         !open || connection.requests_served + 1 >= limits_.max_requests_per_connection;
     if (!serve_one(connection, stream, thread, head_length, last)) return Next::close;
     if (buffers.unread().empty()) return Next::wait_for_more;
+    if (!connection.unsent.empty()) {
+      // The client is not reading: its next pipelined request waits until it has.
+      connection.pending.assign(buffers.unread());
+      return Next::wait_for_more;
+    }
   }
 }
 

@@ -45,7 +45,9 @@ public:
 
   // Serves every complete request buffered on the connection (reading what the
   // socket already has), and says whether to wait for more or close. Runs on a
-  // serving thread that owns the connection for the duration.
+  // serving thread that owns the connection for the duration. A response the socket
+  // would not take whole is left in connection.unsent, and serving stops there: the
+  // caller sends the rest when the client reads it, then closes or calls again.
   Next serve(Connection &connection, ServingThread &thread);
 
   const PipelineLimits &limits() const { return limits_; }

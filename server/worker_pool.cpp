@@ -22,6 +22,8 @@ namespace {
 char listener_marker, wake_marker;
 
 constexpr uint32_t connection_events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
+// Not EPOLLRDHUP: a client that has finished sending may still be reading.
+constexpr uint32_t writable_events = EPOLLOUT | EPOLLONESHOT;
 constexpr auto housekeeping_interval = std::chrono::milliseconds(250);
 
 Clock::rep now_ticks() {
@@ -196,17 +198,67 @@ void WorkerPool::accept_connections() {
 void WorkerPool::serve(Connection &connection, ServingThread &thread) {
   // The connection passes from thread to thread through epoll, which orders the
   // handover but is invisible to ThreadSanitizer; this acquire pairs with the release
-  // below (and the one at accept) and states that order in the memory model too.
+  // in hand_back() (and the one at accept) and states that order in the memory model too.
   connection.busy.exchange(true, std::memory_order_acq_rel);
+  if (connection.waiting_to_send && !send_more(connection)) return;
   const RequestPipeline::Next next = pipeline_.serve(connection, thread);
-  if (next == RequestPipeline::Next::close || stopping_ || thread.replaced)
-    return close_connection(connection);
+  if (thread.replaced) return close_connection(connection);
+  if (!connection.unsent.empty()) {
+    connection.close_when_sent = next == RequestPipeline::Next::close;
+    return wait_until_writable(connection, true);
+  }
+  if (next == RequestPipeline::Next::close || stopping_) return close_connection(connection);
+  connection.last_active = now_ticks();
+  hand_back(connection, connection_events);
+}
+
+// The connection was waiting for its client to read: sends what the socket takes.
+// True when all is sent and the connection should go on to its next request.
+bool WorkerPool::send_more(Connection &connection) {
+  connection.waiting_to_send = false;
+  const size_t sent_before = connection.unsent_begin;
+  switch (send_unsent(connection)) {
+  case SendProgress::failed:
+    close_connection(connection);
+    return false;
+  case SendProgress::blocked:
+    wait_until_writable(connection, connection.unsent_begin != sent_before);
+    return false;
+  case SendProgress::done:
+    if (!connection.close_when_sent) return true;
+    close_connection(connection);
+    return false;
+  }
+  return false;
+}
+
+// During shutdown the connection is left as it is: drain sends what it holds.
+void WorkerPool::wait_until_writable(Connection &connection, bool progressed) {
+  if (progressed) connection.last_active = now_ticks();
+  connection.waiting_to_send = true;
+  if (stopping_) return;
+  hand_back(connection, writable_events);
+}
+
+void WorkerPool::hand_back(Connection &connection, uint32_t events) {
   // After the release store the connection may already be another thread's: nothing
   // of it is touched past that point, not even its fd.
   const int fd = connection.fd;
-  connection.last_active = now_ticks();
   connection.busy.store(false, std::memory_order_release);
-  arm(fd, &connection, connection_events, EPOLL_CTL_MOD);
+  arm(fd, &connection, events, EPOLL_CTL_MOD);
+}
+
+bool WorkerPool::send_remaining_output() {
+  std::lock_guard lock(connections_mutex_);
+  for (auto entry = connections_.begin(); entry != connections_.end();) {
+    Connection &connection = *entry->second;
+    if (!connection.waiting_to_send || send_unsent(connection) != SendProgress::blocked) {
+      entry = connections_.erase(entry);
+    } else {
+      ++entry;
+    }
+  }
+  return connections_.empty();
 }
 
 void WorkerPool::close_connection(Connection &connection) {
@@ -239,16 +291,26 @@ void WorkerPool::keep_house() {
 // it reads end-of-file and closes it like any other.
 void WorkerPool::close_idle_connections() {
   const Clock::rep now = now_ticks();
-  const Clock::rep idle_limit =
-      ticks_of(std::chrono::seconds(pipeline_.limits().keep_alive_seconds));
-  const Clock::rep head_limit =
-      ticks_of(std::chrono::milliseconds(pipeline_.limits().timeouts.read_ms));
+  const PipelineLimits &limits = pipeline_.limits();
+  const Clock::rep idle_limit = ticks_of(std::chrono::seconds(limits.keep_alive_seconds));
+  const Clock::rep head_limit = ticks_of(std::chrono::milliseconds(limits.timeouts.read_ms));
+  const Clock::rep send_limit = ticks_of(std::chrono::milliseconds(limits.timeouts.write_ms));
   std::lock_guard lock(connections_mutex_);
   for (auto &[raw, connection] : connections_) {
     if (connection->busy) continue;
+    const Clock::rep quiet = now - connection->last_active;
+    if (connection->waiting_to_send) {
+      if (quiet <= send_limit) continue;
+      write_diagnostic(connection->peer + ": read nothing of its response for " +
+                       std::to_string(limits.timeouts.write_ms) +
+                       " ms (WRITE_TIMEOUT_MS): connection closed");
+      ::shutdown(connection->fd, SHUT_RDWR); // the thread that takes it next closes it
+      connection->last_active = now;         // said once, not at every sweep
+      continue;
+    }
     const Clock::rep head_started = connection->head_started;
     const bool head_too_slow = head_started != 0 && now - head_started > head_limit;
-    const bool idle_too_long = head_started == 0 && now - connection->last_active > idle_limit;
+    const bool idle_too_long = head_started == 0 && quiet > idle_limit;
     if (head_too_slow || idle_too_long) ::shutdown(connection->fd, SHUT_RDWR);
   }
 }

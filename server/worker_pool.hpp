@@ -5,8 +5,9 @@
 // thread only while it has a request, and with far more connections than threads
 // every client is served in readiness order: cpp-httplib's own pool, by contrast,
 // gives each keep-alive connection a thread for its whole life and starves the rest.
-// No thread ever waits for a slow client to finish sending a head either: an
-// incomplete head is kept with the connection and the thread moves on.
+// No thread ever waits for a slow client either: an incomplete head is kept with the
+// connection, and so is a response the client is slow to read (the connection then
+// waits in epoll to become writable), and the thread moves on.
 //
 // One more thread keeps house once a second: it closes idle connections and heads
 // that stopped arriving, and it answers 504 for a handler that has run longer than
@@ -51,6 +52,10 @@ public:
   // begin_stop(), then waits for the threads without a limit and closes every
   // connection.
   void stop();
+  // After the threads have stopped: sends what the socket takes now of every response
+  // still waiting for a slow client, closing each connection that is done. True when
+  // none is left.
+  bool send_remaining_output();
 
   size_t connection_count() const;
   // Serving threads stuck in a handler past HANDLER_TIMEOUT_MS (each replaced).
@@ -61,6 +66,9 @@ private:
   void run(ServingThread &thread);
   void accept_connections();
   void serve(Connection &connection, ServingThread &thread);
+  bool send_more(Connection &connection);
+  void wait_until_writable(Connection &connection, bool progressed);
+  void hand_back(Connection &connection, uint32_t events);
   void close_connection(Connection &connection);
   void keep_house();
   void close_idle_connections();

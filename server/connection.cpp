@@ -22,6 +22,26 @@ Connection::~Connection() {
   ::close(fd);
 }
 
+ReceiveProgress receive_large_request(Connection &connection) {
+  std::vector<char> &request = connection.large_request;
+  constexpr size_t step = 64 * 1024; // memory grows with what arrives, not what is announced
+  while (request.size() < connection.large_request_length) {
+    const size_t have = request.size();
+    request.resize(std::min(connection.large_request_length, have + step));
+    const ssize_t got =
+        ::recv(connection.fd, request.data() + have, request.size() - have, MSG_DONTWAIT);
+    request.resize(have + size_t(std::max<ssize_t>(got, 0)));
+    if (got > 0) {
+      connection.last_active = Clock::now().time_since_epoch().count();
+    } else if (got == 0) {
+      return ReceiveProgress::closed;
+    } else if (errno != EINTR) {
+      return errno == EAGAIN ? ReceiveProgress::incomplete : ReceiveProgress::closed;
+    }
+  }
+  return ReceiveProgress::complete;
+}
+
 SendProgress send_unsent(Connection &connection) {
   const std::string &unsent = connection.unsent;
   size_t &begin = connection.unsent_begin;

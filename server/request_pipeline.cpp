@@ -69,7 +69,8 @@ void respond_with_error(httplib::Response &response, int status, const std::stri
 
 RequestPipeline::RequestPipeline(loader::Configuration &configuration, PipelineLimits limits,
                                  stats::RequestStats *stats, process::CrashPage *crash_page)
-    : configuration_(configuration), limits_(limits), stats_(stats), crash_page_(crash_page) {
+    : configuration_(configuration), limits_(limits), stats_(stats), crash_page_(crash_page),
+      waiting_bodies_(limits.waiting_body_bytes) {
   using httplib::Server;
   parser_.set_keep_alive_max_count(limits_.max_requests_per_connection);
   parser_.set_keep_alive_timeout(limits_.keep_alive_seconds);
@@ -451,9 +452,48 @@ void RequestPipeline::record(const RequestContext &context, unsigned thread) {
   stats_->record(sample, route, library);
 }
 
+// A request too big for the thread's input buffer, whose body the budget can hold,
+// moves to the connection to be collected there; false when the budget is spent.
+bool RequestPipeline::start_large_request(Connection &connection, std::string_view received,
+                                          size_t request_length) {
+  MemoryBudget::Reservation reservation = waiting_bodies_.reserve(request_length);
+  if (!reservation) return false;
+  connection.large_request_budget = std::move(reservation);
+  connection.large_request.assign(received.begin(), received.end());
+  connection.large_request_length = request_length;
+  connection.receiving_body = true;
+  return true;
+}
+
+// Collects more of the connection's large request and, once it is complete, serves it
+// from the thread's buffers, which hold it for as long as that takes.
+RequestPipeline::Next RequestPipeline::serve_large_request(Connection &connection,
+                                                           ConnectionStream &stream,
+                                                           ServingThread &thread) {
+  const ReceiveProgress progress = receive_large_request(connection);
+  if (progress == ReceiveProgress::closed) return Next::close;
+  if (progress == ReceiveProgress::incomplete) return Next::wait_for_more;
+  connection.receiving_body = false;
+
+  StreamBuffers &buffers = thread.buffers;
+  std::swap(buffers.input, connection.large_request);
+  buffers.begin = 0;
+  buffers.end = buffers.input.size();
+  const bool last = connection.requests_served + 1 >= limits_.max_requests_per_connection;
+  const bool keep_open =
+      serve_one(connection, stream, thread, find_head_end(buffers.unread()), last);
+  // The request was read to its last byte and no further: nothing is left unread.
+  std::swap(buffers.input, connection.large_request);
+  buffers.begin = buffers.end = 0;
+  std::vector<char>().swap(connection.large_request);
+  connection.large_request_budget.release();
+  return keep_open ? Next::wait_for_more : Next::close;
+}
+
 RequestPipeline::Next RequestPipeline::serve(Connection &connection, ServingThread &thread) {
   StreamBuffers &buffers = thread.buffers;
   ConnectionStream stream(connection, buffers, limits_.timeouts);
+  if (connection.receiving_body) return serve_large_request(connection, stream, thread);
   buffers.begin = 0;
   buffers.end = std::min(connection.pending.size(), buffers.input.size());
   std::copy_n(connection.pending.data(), buffers.end, buffers.input.data());
@@ -484,16 +524,24 @@ RequestPipeline::Next RequestPipeline::serve(Connection &connection, ServingThre
         connection.head_started = Clock::now().time_since_epoch().count();
       return Next::wait_for_more;
     }
-    // A body that fits in the buffer is awaited like the head, without a thread, so
-    // that clients sending it a byte at a time hold none (READ_TIMEOUT_MS bounds it);
-    // not when the client waits for "100 Continue" before it sends the body.
+    // A body is awaited like the head, without a thread, so that clients sending it
+    // a byte at a time hold none: one that fits in the buffer must arrive within
+    // READ_TIMEOUT_MS; a larger one, collected with the connection while the
+    // WAITING_BODIES_MB budget lasts, must not pause for longer. Not when the client
+    // waits for "100 Continue" before it sends the body.
     const std::string_view head = buffers.unread().substr(0, head_length);
     const std::optional<size_t> body = declared_content_length(head);
     const size_t request_length = head_length + body.value_or(0);
-    const bool awaitable = body && *body <= limits_.framing.max_body_bytes &&
-                           request_length <= buffers.input.size() &&
-                           !head_has_field(head, "expect");
-    if (awaitable && buffers.unread().size() < request_length) {
+    const bool awaitable =
+        body && *body <= limits_.framing.max_body_bytes && !head_has_field(head, "expect");
+    if (awaitable && request_length > buffers.input.size() &&
+        start_large_request(connection, buffers.unread(), request_length)) {
+      connection.head_started = 0;
+      buffers.begin = buffers.end; // moved to the connection
+      return serve_large_request(connection, stream, thread);
+    }
+    if (awaitable && request_length <= buffers.input.size() &&
+        buffers.unread().size() < request_length) {
       if (!open) return Next::close;
       connection.pending.assign(buffers.unread());
       if (connection.head_started == 0)

@@ -9,6 +9,7 @@
 #include "process/crash_page.hpp"
 #include "server/arena.hpp"
 #include "server/connection.hpp"
+#include "server/memory_budget.hpp"
 #include "server/request_framing.hpp"
 #include "server/serving_thread.hpp"
 #include "server/settings.hpp"
@@ -29,6 +30,7 @@ struct PipelineLimits {
   size_t max_requests_per_connection = 1000;
   int keep_alive_seconds = 5;
   StreamTimeouts timeouts;
+  size_t waiting_body_bytes = 64 << 20;         // bodies collected without a thread, all together
   upstream::UpstreamTimeouts upstream_timeouts; // for rules that forward to an upstream
 };
 
@@ -68,12 +70,16 @@ private:
   void record(const RequestContext &context, unsigned thread);
   bool serve_one(Connection &connection, ConnectionStream &stream, ServingThread &thread,
                  size_t head_length, bool last_on_connection);
+  bool start_large_request(Connection &connection, std::string_view received,
+                           size_t request_length);
+  Next serve_large_request(Connection &connection, ConnectionStream &stream, ServingThread &thread);
 
   loader::Configuration &configuration_;
   PipelineLimits limits_;
   stats::RequestStats *const stats_;
   process::CrashPage *const crash_page_;
   HttpParser parser_;
+  MemoryBudget waiting_bodies_; // bytes of large requests arriving without a thread
 };
 
 } // namespace flexilib::server

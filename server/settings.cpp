@@ -115,6 +115,8 @@ SettingsResult parse_settings(const std::vector<std::string> &args, const EnvLoo
               [&](long v) { settings.keep_alive_seconds = int(v); });
   read_number(env, "MAX_CONNECTIONS", 1, 1000000, errors,
               [&](long v) { settings.max_connections = size_t(v); });
+  read_number(env, "WAITING_BODIES_MB", 0, 1024 * 1024, errors,
+              [&](long v) { settings.waiting_body_bytes = size_t(v) << 20; });
   read_number(env, "ADMIN_RECENT_REQUESTS", 0, 1000000, errors,
               [&](long v) { settings.recent_requests = size_t(v); });
   read_number(env, "HANDLER_TIMEOUT_MS", 1, 24 * 3600 * 1000, errors,
@@ -177,6 +179,9 @@ Limits (a request over one gets the status shown, then the connection closes):
   WRITE_TIMEOUT_MS            a client that stops reading (default 5000): close
   KEEPALIVE_TIMEOUT_S         idle keep-alive connection (default 5): close
   MAX_CONNECTIONS             open connections (default 10000): new ones wait
+  WAITING_BODIES_MB           request bodies over 16 KiB still arriving, all connections
+                              together (default 64); past it a body is read by a
+                              serving thread, as READ_TIMEOUT_MS allows
   HANDLER_TIMEOUT_MS          a handler that runs longer (default 30000): the client
                               gets 504 and a new thread replaces the stuck one
   A request line over 8192 bytes gets 414 (cpp-httplib's compiled-in limit).

@@ -286,33 +286,44 @@ void WorkerPool::keep_house() {
   }
 }
 
-// Closing an idle connection from here would race with a thread taking it, so the
-// sweep only shuts the socket down: epoll then reports it, and the thread that takes
-// it reads end-of-file and closes it like any other.
+// Closing a connection from here would race with a thread taking it, so the sweep
+// only shuts the socket down: epoll then reports it, and the thread that takes it
+// reads end-of-file (or fails to write) and closes it like any other.
 void WorkerPool::close_idle_connections() {
   const Clock::rep now = now_ticks();
-  const PipelineLimits &limits = pipeline_.limits();
-  const Clock::rep idle_limit = ticks_of(std::chrono::seconds(limits.keep_alive_seconds));
-  const Clock::rep head_limit = ticks_of(std::chrono::milliseconds(limits.timeouts.read_ms));
-  const Clock::rep send_limit = ticks_of(std::chrono::milliseconds(limits.timeouts.write_ms));
   std::lock_guard lock(connections_mutex_);
   for (auto &[raw, connection] : connections_) {
     if (connection->busy) continue;
-    const Clock::rep quiet = now - connection->last_active;
-    if (connection->waiting_to_send) {
-      if (quiet <= send_limit) continue;
-      write_diagnostic(connection->peer + ": read nothing of its response for " +
-                       std::to_string(limits.timeouts.write_ms) +
-                       " ms (WRITE_TIMEOUT_MS): connection closed");
-      ::shutdown(connection->fd, SHUT_RDWR); // the thread that takes it next closes it
-      connection->last_active = now;         // said once, not at every sweep
-      continue;
-    }
-    const Clock::rep head_started = connection->head_started;
-    const bool head_too_slow = head_started != 0 && now - head_started > head_limit;
-    const bool idle_too_long = head_started == 0 && quiet > idle_limit;
-    if (head_too_slow || idle_too_long) ::shutdown(connection->fd, SHUT_RDWR);
+    const Overdue overdue = overdue_at(*connection, now);
+    if (!overdue.due) continue;
+    if (!overdue.why.empty())
+      write_diagnostic(connection->peer + ": " + overdue.why + ": connection closed");
+    ::shutdown(connection->fd, SHUT_RDWR);
+    connection->last_active = now; // said once, not at every sweep
   }
+}
+
+// What a connection waits for in epoll decides its deadline. Idle keep-alive
+// connections and stalled heads close without a word (they are what slowloris sends,
+// by the thousand); a stalled body or response is worth a line.
+WorkerPool::Overdue WorkerPool::overdue_at(const Connection &connection, Clock::rep now) const {
+  const PipelineLimits &limits = pipeline_.limits();
+  const int read_ms = limits.timeouts.read_ms, write_ms = limits.timeouts.write_ms;
+  const Clock::rep quiet = now - connection.last_active;
+  if (connection.waiting_to_send) {
+    if (quiet <= ticks_of(std::chrono::milliseconds(write_ms))) return {};
+    return {true, "read nothing of its response for " + std::to_string(write_ms) +
+                      " ms (WRITE_TIMEOUT_MS)"};
+  }
+  const Clock::rep read_limit = ticks_of(std::chrono::milliseconds(read_ms));
+  if (connection.receiving_body) {
+    if (quiet <= read_limit) return {};
+    return {true, "request body stopped arriving for " + std::to_string(read_ms) +
+                      " ms (READ_TIMEOUT_MS)"};
+  }
+  const Clock::rep head_started = connection.head_started;
+  if (head_started != 0) return {now - head_started > read_limit, {}};
+  return {quiet > ticks_of(std::chrono::seconds(limits.keep_alive_seconds)), {}};
 }
 
 // Stuck threads hold memory (and whatever the handler holds): past this many, the

@@ -5,14 +5,14 @@
 // thread only while it has a request, and with far more connections than threads
 // every client is served in readiness order: cpp-httplib's own pool, by contrast,
 // gives each keep-alive connection a thread for its whole life and starves the rest.
-// No thread ever waits for a slow client either: an incomplete head is kept with the
-// connection, and so is a response the client is slow to read (the connection then
-// waits in epoll to become writable), and the thread moves on.
+// No thread ever waits for a slow client either: an incomplete head or body is kept
+// with the connection, and so is a response the client is slow to read (the
+// connection then waits in epoll to become writable), and the thread moves on.
 //
-// One more thread keeps house once a second: it closes idle connections and heads
-// that stopped arriving, and it answers 504 for a handler that has run longer than
-// HANDLER_TIMEOUT_MS, starting a new serving thread in place of the stuck one (a
-// thread cannot be killed; it leaves when, if ever, the handler returns).
+// One more thread keeps house four times a second: it closes idle connections, heads
+// and bodies that stopped arriving and responses nobody reads, and it answers 504 for a handler
+// that has run longer than HANDLER_TIMEOUT_MS, starting a new serving thread in place of the stuck
+// one (a thread cannot be killed; it leaves when, if ever, the handler returns).
 #pragma once
 
 #include "server/connection.hpp"
@@ -72,6 +72,11 @@ private:
   void close_connection(Connection &connection);
   void keep_house();
   void close_idle_connections();
+  struct Overdue {
+    bool due = false;
+    std::string why; // for the log; empty for a silent close
+  };
+  Overdue overdue_at(const Connection &connection, Clock::rep now) const;
   void replace_stuck_threads();
   size_t max_stuck_threads() const;
   void arm(int fd, void *tag, uint32_t events, int operation);

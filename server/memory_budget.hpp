@@ -1,0 +1,58 @@
+// A byte budget shared by many owners: a reservation takes its share when granted and
+// gives it back when destroyed, whatever path the owner leaves by.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <utility>
+
+namespace flexilib::server {
+
+class MemoryBudget {
+public:
+  explicit MemoryBudget(size_t bytes) : limit_(bytes) {}
+  MemoryBudget(const MemoryBudget &) = delete;
+  MemoryBudget &operator=(const MemoryBudget &) = delete;
+
+  class Reservation {
+  public:
+    Reservation() = default;
+    Reservation(Reservation &&other) noexcept
+        : budget_(std::exchange(other.budget_, nullptr)), bytes_(other.bytes_) {}
+    Reservation &operator=(Reservation &&other) noexcept {
+      release();
+      budget_ = std::exchange(other.budget_, nullptr);
+      bytes_ = other.bytes_;
+      return *this;
+    }
+    ~Reservation() { release(); }
+
+    explicit operator bool() const { return budget_ != nullptr; }
+    void release() {
+      if (budget_ != nullptr) std::exchange(budget_, nullptr)->used_ -= bytes_;
+    }
+
+  private:
+    friend class MemoryBudget;
+    Reservation(MemoryBudget *budget, size_t bytes) : budget_(budget), bytes_(bytes) {}
+    MemoryBudget *budget_ = nullptr;
+    size_t bytes_ = 0;
+  };
+
+  // A reservation of `bytes`, or an empty one when that would overspend the budget.
+  Reservation reserve(size_t bytes) {
+    size_t used = used_.load();
+    do {
+      if (bytes > limit_ || used > limit_ - bytes) return {};
+    } while (!used_.compare_exchange_weak(used, used + bytes));
+    return {this, bytes};
+  }
+
+  size_t used() const { return used_.load(); }
+
+private:
+  const size_t limit_;
+  std::atomic<size_t> used_{0};
+};
+
+} // namespace flexilib::server

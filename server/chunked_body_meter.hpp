@@ -1,7 +1,9 @@
-// Watches the bytes of a chunked request body as cpp-httplib reads them, adding up the
-// chunk sizes it announces. cpp-httplib 0.11 applies MAX_BODY_KB to Content-Length
-// bodies only; with this, a chunked body is refused as soon as a chunk-size line takes
-// it over the limit, before the data arrives and before any handler sees it.
+// Follows the bytes of a chunked request body (RFC 9112 7.1), adding up the chunk
+// sizes it announces and finding where the body ends. cpp-httplib 0.11 applies
+// MAX_BODY_KB to Content-Length bodies only; with this, a chunked body is refused as
+// soon as a chunk-size line takes it over the limit, before the data arrives and
+// before any handler sees it. Knowing where the body ends lets the epoll loop collect
+// a chunked body without a thread, and without reading into the next request.
 #pragma once
 
 #include <cstddef>
@@ -14,19 +16,42 @@ class ChunkedBodyMeter {
 public:
   explicit ChunkedBodyMeter(size_t limit) : limit_(limit) {}
 
-  // Feeds body bytes in order; false once the announced sizes exceed the limit (or a
-  // size line is not hexadecimal), and from then on.
-  bool feed(std::string_view bytes);
+  // Feeds body bytes in order and returns how many belong to the body: all of them,
+  // unless the body ended (complete()) or was refused (too_large(), malformed()) within.
+  size_t feed(std::string_view bytes);
+
+  bool complete() const { return state_ == State::done; }
+  // The announced sizes, chunk extensions and trailer fields exceed the limit.
+  bool too_large() const { return too_large_; }
+  // Not chunked coding: cpp-httplib refuses such a body too (400).
+  bool malformed() const { return malformed_; }
+  bool stopped() const { return complete() || too_large_ || malformed_; }
 
 private:
-  enum class State { size, extension, size_lf, data, data_cr, data_lf, trailer };
-  const size_t limit_;
+  enum class State {
+    size,
+    extension,
+    size_lf,
+    data,
+    data_cr,
+    data_lf,
+    trailer_start,
+    trailer_line,
+    trailer_lf,
+    done
+  };
+  bool take(char c);
+  bool refuse();
+  void count(uint64_t bytes);
+
+  size_t limit_; // not const: a meter is reset by assigning a new one
   State state_ = State::size;
   uint64_t chunk_size_ = 0;
   uint64_t remaining_ = 0;
   uint64_t total_ = 0;
-  bool over_ = false;
   bool saw_digit_ = false;
+  bool too_large_ = false;
+  bool malformed_ = false;
 };
 
 } // namespace flexilib::server

@@ -22,26 +22,6 @@ Connection::~Connection() {
   ::close(fd);
 }
 
-ReceiveProgress receive_large_request(Connection &connection) {
-  std::vector<char> &request = connection.large_request;
-  constexpr size_t step = 64 * 1024; // memory grows with what arrives, not what is announced
-  while (request.size() < connection.large_request_length) {
-    const size_t have = request.size();
-    request.resize(std::min(connection.large_request_length, have + step));
-    const ssize_t got =
-        ::recv(connection.fd, request.data() + have, request.size() - have, MSG_DONTWAIT);
-    request.resize(have + size_t(std::max<ssize_t>(got, 0)));
-    if (got > 0) {
-      connection.last_active = Clock::now().time_since_epoch().count();
-    } else if (got == 0) {
-      return ReceiveProgress::closed;
-    } else if (errno != EINTR) {
-      return errno == EAGAIN ? ReceiveProgress::incomplete : ReceiveProgress::closed;
-    }
-  }
-  return ReceiveProgress::complete;
-}
-
 SendProgress send_unsent(Connection &connection) {
   const std::string &unsent = connection.unsent;
   size_t &begin = connection.unsent_begin;
@@ -136,8 +116,9 @@ bool ConnectionStream::meter_body(std::string_view bytes) {
   const size_t head_part = std::min(head_left_, bytes.size());
   head_left_ -= head_part;
   if (!chunked_meter_ || head_part == bytes.size()) return true;
-  if (!chunked_meter_->feed(bytes.substr(head_part))) body_too_large_ = true;
-  return !body_too_large_;
+  chunked_meter_->feed(bytes.substr(head_part)); // bytes past the body's end are not its
+  body_too_large_ = chunked_meter_->too_large();
+  return !body_too_large_ && !chunked_meter_->malformed();
 }
 
 void ConnectionStream::begin_request(size_t head_length, std::optional<size_t> chunked_limit) {

@@ -3,8 +3,8 @@
 // the stream exists for one dispatch, on the thread that serves it.
 #pragma once
 
+#include "server/arriving_request.hpp"
 #include "server/chunked_body_meter.hpp"
-#include "server/memory_budget.hpp"
 
 #include <httplib.h>
 
@@ -45,14 +45,10 @@ struct Connection {
   // Requests served so far; touched only by the thread that owns the connection.
   size_t requests_served = 0;
 
-  // A request too big for a serving thread's input buffer, head and body, collected
-  // here as it arrives so that a client sending it slowly holds no thread. Its bytes
-  // count against WAITING_BODIES_MB while it waits. Owner thread only, but for the flag.
-  std::vector<char> large_request;
-  size_t large_request_length = 0; // its length once complete
-  MemoryBudget::Reservation large_request_budget;
-  // True while a large request is arriving: the housekeeper then closes the connection
-  // when no byte has come for READ_TIMEOUT_MS.
+  // A request whose body is still arriving; receiving_body says whether there is one,
+  // for the housekeeper, which closes the connection when no byte has come for
+  // READ_TIMEOUT_MS. Owner thread only, but for the flag.
+  ArrivingRequest arriving;
   std::atomic<bool> receiving_body{false};
 
   // Response bytes the socket would not take yet: a client that reads slower than we
@@ -66,10 +62,6 @@ struct Connection {
   // last_active against WRITE_TIMEOUT_MS instead of the keep-alive timeout.
   std::atomic<bool> waiting_to_send{false};
 };
-
-// Receives what the socket has now of connection.large_request, without waiting.
-enum class ReceiveProgress { complete, incomplete, closed };
-ReceiveProgress receive_large_request(Connection &connection);
 
 // Sends as much of connection.unsent as the socket takes now, without waiting.
 enum class SendProgress { done, blocked, failed };

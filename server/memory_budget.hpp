@@ -28,6 +28,13 @@ public:
     ~Reservation() { release(); }
 
     explicit operator bool() const { return budget_ != nullptr; }
+    size_t bytes() const { return budget_ != nullptr ? bytes_ : 0; }
+    // Takes `more` bytes from the same budget; false, changing nothing, when it lacks them.
+    bool grow(size_t more) {
+      if (budget_ == nullptr || !budget_->take(more)) return false;
+      bytes_ += more;
+      return true;
+    }
     void release() {
       if (budget_ != nullptr) std::exchange(budget_, nullptr)->used_ -= bytes_;
     }
@@ -41,16 +48,21 @@ public:
 
   // A reservation of `bytes`, or an empty one when that would overspend the budget.
   Reservation reserve(size_t bytes) {
-    size_t used = used_.load();
-    do {
-      if (bytes > limit_ || used > limit_ - bytes) return {};
-    } while (!used_.compare_exchange_weak(used, used + bytes));
+    if (!take(bytes)) return {};
     return {this, bytes};
   }
 
   size_t used() const { return used_.load(); }
 
 private:
+  bool take(size_t bytes) {
+    size_t used = used_.load();
+    do {
+      if (bytes > limit_ || used > limit_ - bytes) return false;
+    } while (!used_.compare_exchange_weak(used, used + bytes));
+    return true;
+  }
+
   const size_t limit_;
   std::atomic<size_t> used_{0};
 };

@@ -27,6 +27,7 @@ struct RequestContext {
   int rule = -1;                              // index into table->rules, -1: none matched
   size_t body_length = 0;                     // from Content-Length, already checked
   bool chunked = false;
+  bool continue_sent = false; // "100 Continue" went out while the body was collected
   ServingThread *thread = nullptr;
   int cold = -1;          // the generation's first request: 1, a later one: 0
   int64_t billed_ms = -1; // what Lambda would bill, for Lambda routes
@@ -40,9 +41,11 @@ thread_local RequestContext *current_request = nullptr;
 // into req.files and refuse urlencoded ones over 8 KiB). The library still sees all
 // these headers, from the raw head.
 // A request without Content-Length or Transfer-Encoding has no body (RFC 9112 6.3),
-// but cpp-httplib would read one until the connection closes: say so.
+// but cpp-httplib would read one until the connection closes: say so. Nor may it send
+// a second "100 Continue" for a body that has already come.
 void prepare_for_httplib(httplib::Request &request) {
   request.ranges.clear();
+  if (current_request != nullptr && current_request->continue_sent) request.headers.erase("Expect");
   request.headers.erase("Accept-Encoding");
   request.headers.erase("Content-Type");
   if (!request.has_header("Content-Length") && !request.has_header("Transfer-Encoding"))
@@ -339,6 +342,7 @@ void write_refusal(ConnectionStream &stream, int status) {
                        : status == 414 ? "URI Too Long"
                        : status == 431 ? "Request Header Fields Too Large"
                        : status == 501 ? "Not Implemented"
+                       : status == 503 ? "Service Unavailable"
                                        : "Bad Request";
   const std::string response = "HTTP/1.1 " + std::to_string(status) + " " + reason +
                                "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
@@ -355,8 +359,8 @@ bool ends_connection(int status) {
 } // namespace
 
 bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream,
-                                ServingThread &thread, size_t head_length,
-                                bool last_on_connection) {
+                                ServingThread &thread, size_t head_length, bool last_on_connection,
+                                bool continue_sent) {
   // The head is copied before cpp-httplib consumes it: the headers handed to the
   // library point into this copy, which a buffer refill for the body cannot move.
   thread_local std::string head;
@@ -365,6 +369,7 @@ bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream
   Arena &arena = thread.arena;
   RequestContext context{connection, stream, arena, parse_request_head(head, arena), Clock::now()};
   context.thread = &thread;
+  context.continue_sent = continue_sent;
   current_request = &context;
   stream.reset_response();
 
@@ -452,48 +457,97 @@ void RequestPipeline::record(const RequestContext &context, unsigned thread) {
   stats_->record(sample, route, library);
 }
 
-// A request too big for the thread's input buffer, whose body the budget can hold,
-// moves to the connection to be collected there; false when the budget is spent.
-bool RequestPipeline::start_large_request(Connection &connection, std::string_view received,
-                                          size_t request_length) {
-  MemoryBudget::Reservation reservation = waiting_bodies_.reserve(request_length);
-  if (!reservation) return false;
-  connection.large_request_budget = std::move(reservation);
-  connection.large_request.assign(received.begin(), received.end());
-  connection.large_request_length = request_length;
+// Where a request's body is to be awaited, if anywhere. A request that will be refused
+// (a body over MAX_BODY_KB, Content-Length with Transfer-Encoding, a malformed chunk)
+// is served now: the refusal needs no body.
+RequestPipeline::BodyWait RequestPipeline::body_wait(std::string_view head,
+                                                     std::string_view after_head,
+                                                     size_t buffer_size, Arena &arena) const {
+  // Most requests have no body still to come: two quick scans say so.
+  const std::optional<size_t> length = declared_content_length(head);
+  const bool transfer_coded = head_has_field(head, "transfer-encoding");
+  if (!transfer_coded && (!length || after_head.size() >= *length)) return BodyWait::none;
+
+  if (check_head_syntax(head).status != 0) return BodyWait::none;
+  const FramingVerdict framing = check_framing(parse_request_head(head, arena), limits_.framing);
+  arena.reset();
+  if (framing.status != 0) return BodyWait::none;
+  if (framing.chunked) {
+    ChunkedBodyMeter meter(limits_.framing.max_body_bytes);
+    meter.feed(after_head);
+    return meter.stopped() ? BodyWait::none : BodyWait::with_connection;
+  }
+  // A client that expects "100 Continue" sends nothing more until it gets one.
+  if (head_has_field(head, "expect") || head.size() + framing.content_length > buffer_size)
+    return BodyWait::with_connection;
+  return BodyWait::in_buffer;
+}
+
+// Moves the request to the connection, to be collected there, if the WAITING_BODIES_MB
+// budget allows; false when it does not, and a thread reads the body instead.
+bool RequestPipeline::start_arriving(Connection &connection, ConnectionStream &stream,
+                                     std::string_view received, size_t head_length) {
+  ArrivingRequest &arriving = connection.arriving;
+  const std::string_view head = received.substr(0, head_length);
+  const std::optional<size_t> body = declared_content_length(head);
+  // A Content-Length body reserves all it will need; a chunked one, what it has so far.
+  const size_t first_share = body ? head_length + *body : received.size();
+  arriving.budget = waiting_bodies_.reserve(first_share);
+  if (!arriving.budget) return false;
+  arriving.bytes.assign(received.begin(), received.end());
+  arriving.length = first_share;
+  if (!body) {
+    arriving.chunked.emplace(limits_.framing.max_body_bytes);
+    arriving.chunked->feed(received.substr(head_length));
+  }
+  if (head_has_field(head, "expect")) {
+    static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+    stream.write(go_on.data(), go_on.size()); // 1xx responses go out at once
+    arriving.continue_sent = true;
+  }
+  connection.head_started = 0;
   connection.receiving_body = true;
   return true;
 }
 
-// Collects more of the connection's large request and, once it is complete, serves it
-// from the thread's buffers, which hold it for as long as that takes.
-RequestPipeline::Next RequestPipeline::serve_large_request(Connection &connection,
-                                                           ConnectionStream &stream,
-                                                           ServingThread &thread) {
-  const ReceiveProgress progress = receive_large_request(connection);
-  if (progress == ReceiveProgress::closed) return Next::close;
-  if (progress == ReceiveProgress::incomplete) return Next::wait_for_more;
+// Collects more of the connection's arriving request and, once it is complete, serves
+// it from the thread's buffers, which hold it for as long as that takes.
+RequestPipeline::Next RequestPipeline::serve_arriving(Connection &connection,
+                                                      ConnectionStream &stream,
+                                                      ServingThread &thread) {
+  ArrivingRequest &arriving = connection.arriving;
+  const Arrival arrival = receive_arriving(connection);
+  if (arrival == Arrival::closed) return Next::close;
+  if (arrival == Arrival::waiting) return Next::wait_for_more;
   connection.receiving_body = false;
+  if (arrival == Arrival::out_of_budget) {
+    write_diagnostic(connection.peer + ": chunked body outgrew WAITING_BODIES_MB (" +
+                     std::to_string(limits_.waiting_body_bytes >> 20) + " MiB), answered 503");
+    write_refusal(stream, 503);
+    stream.flush();
+    arriving = {};
+    return Next::close;
+  }
 
   StreamBuffers &buffers = thread.buffers;
-  std::swap(buffers.input, connection.large_request);
+  std::swap(buffers.input, arriving.bytes);
   buffers.begin = 0;
   buffers.end = buffers.input.size();
   const bool last = connection.requests_served + 1 >= limits_.max_requests_per_connection;
-  const bool keep_open =
-      serve_one(connection, stream, thread, find_head_end(buffers.unread()), last);
-  // The request was read to its last byte and no further: nothing is left unread.
-  std::swap(buffers.input, connection.large_request);
+  const bool keep_open = serve_one(connection, stream, thread, find_head_end(buffers.unread()),
+                                   last, arriving.continue_sent);
+  // The request was received to its last byte and no further: nothing is left unread.
+  const bool all_read = buffers.unread().empty();
+  std::swap(buffers.input, arriving.bytes);
   buffers.begin = buffers.end = 0;
-  std::vector<char>().swap(connection.large_request);
-  connection.large_request_budget.release();
-  return keep_open ? Next::wait_for_more : Next::close;
+  arriving = {}; // frees the request's memory and gives its budget back
+  return keep_open && all_read ? Next::wait_for_more : Next::close;
 }
 
 RequestPipeline::Next RequestPipeline::serve(Connection &connection, ServingThread &thread) {
   StreamBuffers &buffers = thread.buffers;
   ConnectionStream stream(connection, buffers, limits_.timeouts);
-  if (connection.receiving_body) return serve_large_request(connection, stream, thread);
+  if (connection.receiving_body) return serve_arriving(connection, stream, thread);
   buffers.begin = 0;
   buffers.end = std::min(connection.pending.size(), buffers.input.size());
   std::copy_n(connection.pending.data(), buffers.end, buffers.input.data());
@@ -526,22 +580,17 @@ RequestPipeline::Next RequestPipeline::serve(Connection &connection, ServingThre
     }
     // A body is awaited like the head, without a thread, so that clients sending it
     // a byte at a time hold none: one that fits in the buffer must arrive within
-    // READ_TIMEOUT_MS; a larger one, collected with the connection while the
-    // WAITING_BODIES_MB budget lasts, must not pause for longer. Not when the client
-    // waits for "100 Continue" before it sends the body.
-    const std::string_view head = buffers.unread().substr(0, head_length);
-    const std::optional<size_t> body = declared_content_length(head);
-    const size_t request_length = head_length + body.value_or(0);
-    const bool awaitable =
-        body && *body <= limits_.framing.max_body_bytes && !head_has_field(head, "expect");
-    if (awaitable && request_length > buffers.input.size() &&
-        start_large_request(connection, buffers.unread(), request_length)) {
-      connection.head_started = 0;
+    // READ_TIMEOUT_MS; a larger one, or a chunked one, is collected with the connection
+    // while the WAITING_BODIES_MB budget lasts and may not pause for longer.
+    const BodyWait wait =
+        body_wait(buffers.unread().substr(0, head_length), buffers.unread().substr(head_length),
+                  buffers.input.size(), thread.arena);
+    if (wait == BodyWait::with_connection &&
+        start_arriving(connection, stream, buffers.unread(), head_length)) {
       buffers.begin = buffers.end; // moved to the connection
-      return serve_large_request(connection, stream, thread);
+      return serve_arriving(connection, stream, thread);
     }
-    if (awaitable && request_length <= buffers.input.size() &&
-        buffers.unread().size() < request_length) {
+    if (wait == BodyWait::in_buffer) {
       if (!open) return Next::close;
       connection.pending.assign(buffers.unread());
       if (connection.head_started == 0)

@@ -69,17 +69,20 @@ private:
   void handle(const httplib::Request &request, httplib::Response &response);
   void record(const RequestContext &context, unsigned thread);
   bool serve_one(Connection &connection, ConnectionStream &stream, ServingThread &thread,
-                 size_t head_length, bool last_on_connection);
-  bool start_large_request(Connection &connection, std::string_view received,
-                           size_t request_length);
-  Next serve_large_request(Connection &connection, ConnectionStream &stream, ServingThread &thread);
+                 size_t head_length, bool last_on_connection, bool continue_sent = false);
+  enum class BodyWait { none, in_buffer, with_connection };
+  BodyWait body_wait(std::string_view head, std::string_view after_head, size_t buffer_size,
+                     Arena &arena) const;
+  bool start_arriving(Connection &connection, ConnectionStream &stream, std::string_view received,
+                      size_t head_length);
+  Next serve_arriving(Connection &connection, ConnectionStream &stream, ServingThread &thread);
 
   loader::Configuration &configuration_;
   PipelineLimits limits_;
   stats::RequestStats *const stats_;
   process::CrashPage *const crash_page_;
   HttpParser parser_;
-  MemoryBudget waiting_bodies_; // bytes of large requests arriving without a thread
+  MemoryBudget waiting_bodies_; // bytes of request bodies arriving without a thread
 };
 
 } // namespace flexilib::server

@@ -179,9 +179,10 @@ Limits (a request over one gets the status shown, then the connection closes):
   WRITE_TIMEOUT_MS            a client that stops reading (default 5000): close
   KEEPALIVE_TIMEOUT_S         idle keep-alive connection (default 5): close
   MAX_CONNECTIONS             open connections (default 10000): new ones wait
-  WAITING_BODIES_MB           request bodies over 16 KiB still arriving, all connections
-                              together (default 64); past it a body is read by a
-                              serving thread, as READ_TIMEOUT_MS allows
+  WAITING_BODIES_MB           request bodies collected without a thread (over 16 KiB,
+                              chunked, or after 100 Continue), all connections together
+                              (default 64); past it a Content-Length body is read by a
+                              serving thread, a chunked one gets 503
   HANDLER_TIMEOUT_MS          a handler that runs longer (default 30000): the client
                               gets 504 and a new thread replaces the stuck one
   A request line over 8192 bytes gets 414 (cpp-httplib's compiled-in limit).

@@ -686,6 +686,72 @@ TEST_CASE("hostile: with the WAITING_BODIES_MB budget spent, a thread reads a la
   check_still_serving(*server);
 }
 
+TEST_CASE("hostile: slow chunked bodies hold no thread; a complete one is served, and the "
+          "request behind it",
+          "[hostile]") {
+  TempDir dir;
+  auto server = start_hostile_server(dir, {{"SERVER_THREAD_COUNT", "2"}});
+  const std::string chunked_head = "POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+  std::vector<RawClient> senders;
+  for (int i = 0; i < 4; ++i) {
+    RawClient &client = senders.emplace_back(server->port());
+    REQUIRE(client.send(chunked_head + "5\r\nhel"));
+  }
+  const auto asked = Clock::now();
+  check_still_serving(*server);
+  CHECK(since(asked) < milliseconds(read_timeout_ms / 2));
+
+  // One finishes its body and pipelines a request behind it, in the same write.
+  REQUIRE(senders[0].send("lo\r\n6\r\n world\r\n0\r\n\r\n"
+                          "GET /behind HTTP/1.1\r\nConnection: close\r\n\r\n"));
+  const std::vector<Response> answered = responses_in(senders[0].receive().bytes);
+  REQUIRE(answered.size() == 2);
+  CHECK(echoed_content(answered[0]) == "hello world");
+  CHECK(echoed_target(answered[1]) == "/behind");
+
+  // The others stall, and are closed.
+  for (size_t i = 1; i < senders.size(); ++i) {
+    const Reply reply = senders[i].receive(milliseconds(read_timeout_ms) + answer_deadline);
+    CHECK(reply.closed);
+  }
+  check_still_serving(*server);
+}
+
+TEST_CASE("hostile: a client that expects 100 Continue gets one, then sends its body slowly",
+          "[hostile]") {
+  TempDir dir;
+  auto server = start_hostile_server(dir, {{"SERVER_THREAD_COUNT", "1"}});
+  RawClient client(server->port());
+  REQUIRE(client.send("POST /e HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 10\r\n"
+                      "Connection: close\r\n\r\n"));
+  const std::string go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+  CHECK(client.receive(answer_deadline, go_on.size()).bytes == go_on);
+  REQUIRE(client.send("01234"));
+  check_still_serving(*server); // the only thread is not waiting for the rest
+  REQUIRE(client.send("56789"));
+  const Reply reply = client.receive();
+  const std::vector<Response> answered = responses_in(reply.bytes);
+  REQUIRE(answered.size() == 1); // and no second "100 Continue" before it
+  CHECK(answered[0].status == 200);
+  CHECK(echoed_content(answered[0]) == "0123456789");
+}
+
+TEST_CASE("hostile: a chunked body that outgrows WAITING_BODIES_MB gets 503", "[hostile]") {
+  TempDir dir;
+  auto server = start_hostile_server(dir, {{"MAX_BODY_KB", "4096"}, {"WAITING_BODIES_MB", "1"}});
+  RawClient client(server->port());
+  // One 3 MiB chunk announced, 1.5 MiB of it sent: more than the budget, within the limit.
+  REQUIRE(client.send("POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n300000\r\n" +
+                      std::string(1536 * 1024, 'z')));
+  const Reply reply = client.receive();
+  CHECK(status_of(reply) == 503);
+  CHECK(reply.closed);
+  CHECK(server->wait_for_stderr([](const std::string &line) {
+    return line.find("chunked body outgrew WAITING_BODIES_MB") != std::string::npos;
+  }));
+  check_still_serving(*server);
+}
+
 // A response the client does not read waits with the connection, not in a thread: as
 // many slow readers as threads leave the server answering at once, and each is
 // dropped once it has read nothing for WRITE_TIMEOUT_MS.

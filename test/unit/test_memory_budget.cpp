@@ -51,3 +51,16 @@ TEST_CASE("a request larger than the whole budget is refused, not wrapped around
   MemoryBudget empty(0);
   CHECK_FALSE(empty.reserve(1));
 }
+
+TEST_CASE("a reservation grows while the budget lasts", "[memory_budget]") {
+  MemoryBudget budget(100);
+  MemoryBudget::Reservation growing = budget.reserve(40);
+  CHECK(growing.grow(40));
+  CHECK(growing.bytes() == 80);
+  CHECK_FALSE(growing.grow(21)); // nothing changes when it cannot
+  CHECK(growing.bytes() == 80);
+  CHECK(budget.used() == 80);
+  growing.release();
+  CHECK(budget.used() == 0);
+  CHECK_FALSE(growing.grow(1)); // a released reservation is empty
+}

@@ -1,6 +1,8 @@
 // Host, Origin, token and parameter checks of admin requests.
 #include "admin/admin_checks.hpp"
 
+#include "http/case_insensitive.hpp"
+
 #include <algorithm>
 #include <arpa/inet.h>
 #include <cctype>
@@ -13,12 +15,7 @@ namespace flexilib::admin {
 
 namespace {
 
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using http::equals_ignoring_case;
 
 bool is_port(std::string_view text) {
   return !text.empty() && text.size() <= 5 && std::all_of(text.begin(), text.end(), [](char c) {

@@ -80,9 +80,9 @@ void answer_stats(const Request &, Response &response, AdminContext &context) {
 nlohmann::json route_json(const loader::RouteTable &table, size_t index) {
   const loader::Rule &rule = table.rules[index];
   // An upstream rule has no library slot: its URL stands where the library would.
-  const loader::SlotStatus status = table.libraries[index]
-                                        ? table.libraries[index]->status()
-                                        : loader::SlotStatus{table.target_names[index], 0, 0, 0, {}};
+  const loader::SlotStatus status =
+      table.libraries[index] ? table.libraries[index]->status()
+                             : loader::SlotStatus{table.target_names[index], 0, 0, 0, {}};
   return {
       {"route", table.route_names[index]},
       {"line", rule.line},

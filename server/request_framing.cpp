@@ -1,19 +1,18 @@
 // Limits and body-framing checks on a parsed request head.
 #include "server/request_framing.hpp"
 
+#include "http/case_insensitive.hpp"
 #include "http/token.hpp"
 
 #include <charconv>
 #include <cstring>
-#include <strings.h>
 
 namespace flexilib::server {
 
 namespace {
 
 bool is_named(const flexilib_header &header, std::string_view name) {
-  return header.name_len == name.size() &&
-         ::strncasecmp(header.name_ptr, name.data(), name.size()) == 0;
+  return http::equals_ignoring_case({header.name_ptr, header.name_len}, name);
 }
 
 std::string_view value_of(const flexilib_header &header) {
@@ -90,8 +89,7 @@ FramingVerdict check_framing(const RequestHead &head, const FramingLimits &limit
     } else if (is_named(header, "transfer-encoding")) {
       // Only a single "chunked" is understood; anything else cannot be framed safely.
       const std::string_view coding = value_of(header);
-      if (have_transfer_encoding || coding.size() != 7 ||
-          ::strncasecmp(coding.data(), "chunked", 7) != 0)
+      if (have_transfer_encoding || !http::equals_ignoring_case(coding, "chunked"))
         return refuse(501, "unsupported Transfer-Encoding");
       have_transfer_encoding = true;
       verdict.chunked = true;

@@ -1,13 +1,16 @@
 // Splitting a raw request head into the request line and ordered headers.
 #include "server/request_head.hpp"
 
+#include "http/case_insensitive.hpp"
+
 #include <algorithm>
 #include <charconv>
-#include <strings.h>
 
 namespace flexilib::server {
 
 namespace {
+
+using http::equals_ignoring_case;
 
 std::string_view trim(std::string_view text) {
   const auto is_space = [](char c) { return c == ' ' || c == '\t'; };
@@ -73,38 +76,35 @@ RequestHead parse_request_head(std::string_view head, Arena &arena) {
   return result;
 }
 
-bool head_has_field(std::string_view head, std::string_view name) {
-  bool found = false;
+BodyFields body_fields(std::string_view head) {
+  BodyFields fields;
+  bool length_valid = true;
   for_each_header_line(head, [&](std::string_view line) {
-    found = found || (line.size() > name.size() && line[name.size()] == ':' &&
-                      ::strncasecmp(line.data(), name.data(), name.size()) == 0);
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos) return;
+    const std::string_view name = line.substr(0, colon);
+    if (equals_ignoring_case(name, "transfer-encoding")) {
+      fields.transfer_encoding = true;
+    } else if (equals_ignoring_case(name, "expect")) {
+      fields.expect = true;
+    } else if (equals_ignoring_case(name, "content-length")) {
+      const std::string_view value = trim(line.substr(colon + 1));
+      size_t parsed = 0;
+      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+      length_valid = length_valid && !fields.content_length && error == std::errc() &&
+                     end == value.data() + value.size();
+      fields.content_length = parsed;
+    }
   });
-  return found;
-}
-
-std::optional<size_t> declared_content_length(std::string_view head) {
-  std::optional<size_t> length;
-  bool valid = true;
-  for_each_header_line(head, [&](std::string_view line) {
-    constexpr std::string_view name = "content-length:";
-    if (line.size() <= name.size() || ::strncasecmp(line.data(), name.data(), name.size()) != 0)
-      return;
-    const std::string_view value = trim(line.substr(name.size()));
-    size_t parsed = 0;
-    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), parsed);
-    valid = valid && !length && error == std::errc() && end == value.data() + value.size();
-    length = parsed;
-  });
-  return valid ? length : std::nullopt;
+  if (!length_valid) fields.content_length.reset();
+  return fields;
 }
 
 const flexilib_header *find_header(const flexilib_header *headers, size_t count,
                                    std::string_view name) {
   for (size_t i = 0; i < count; ++i) {
     const flexilib_header &header = headers[i];
-    if (header.name_len == name.size() &&
-        ::strncasecmp(header.name_ptr, name.data(), name.size()) == 0)
-      return &header;
+    if (equals_ignoring_case({header.name_ptr, header.name_len}, name)) return &header;
   }
   return nullptr;
 }

@@ -16,12 +16,14 @@ namespace flexilib::server {
 // bare LF, which check_head_syntax then refuses).
 size_t find_head_end(std::string_view buffer);
 
-// The Content-Length a complete head declares, when it declares exactly one valid one
-// (anything else is left to check_framing to refuse).
-std::optional<size_t> declared_content_length(std::string_view head);
-
-// True when a complete head has a field with this name (case-insensitive).
-bool head_has_field(std::string_view head, std::string_view name);
+// What a complete head says about its body, from one pass over it: enough to decide
+// where to wait for the body. check_framing has the last word on whether it is valid.
+struct BodyFields {
+  std::optional<size_t> content_length; // when there is exactly one valid Content-Length
+  bool transfer_encoding = false;
+  bool expect = false;
+};
+BodyFields body_fields(std::string_view head);
 
 struct RequestHead {
   std::string_view request_line; // "GET /x HTTP/1.1", without the line end

@@ -463,10 +463,11 @@ void RequestPipeline::record(const RequestContext &context, unsigned thread) {
 RequestPipeline::BodyWait RequestPipeline::body_wait(std::string_view head,
                                                      std::string_view after_head,
                                                      size_t buffer_size, Arena &arena) const {
-  // Most requests have no body still to come: two quick scans say so.
-  const std::optional<size_t> length = declared_content_length(head);
-  const bool transfer_coded = head_has_field(head, "transfer-encoding");
-  if (!transfer_coded && (!length || after_head.size() >= *length)) return BodyWait::none;
+  // Most requests have no body still to come: one quick scan says so.
+  const BodyFields fields = body_fields(head);
+  if (!fields.transfer_encoding &&
+      (!fields.content_length || after_head.size() >= *fields.content_length))
+    return BodyWait::none;
 
   if (check_head_syntax(head).status != 0) return BodyWait::none;
   const FramingVerdict framing = check_framing(parse_request_head(head, arena), limits_.framing);
@@ -478,7 +479,7 @@ RequestPipeline::BodyWait RequestPipeline::body_wait(std::string_view head,
     return meter.stopped() ? BodyWait::none : BodyWait::with_connection;
   }
   // A client that expects "100 Continue" sends nothing more until it gets one.
-  if (head_has_field(head, "expect") || head.size() + framing.content_length > buffer_size)
+  if (fields.expect || head.size() + framing.content_length > buffer_size)
     return BodyWait::with_connection;
   return BodyWait::in_buffer;
 }
@@ -489,7 +490,8 @@ bool RequestPipeline::start_arriving(Connection &connection, ConnectionStream &s
                                      std::string_view received, size_t head_length) {
   ArrivingRequest &arriving = connection.arriving;
   const std::string_view head = received.substr(0, head_length);
-  const std::optional<size_t> body = declared_content_length(head);
+  const BodyFields fields = body_fields(head);
+  const std::optional<size_t> body = fields.content_length;
   // A Content-Length body reserves all it will need; a chunked one, what it has so far.
   const size_t first_share = body ? head_length + *body : received.size();
   arriving.budget = waiting_bodies_.reserve(first_share);
@@ -500,12 +502,13 @@ bool RequestPipeline::start_arriving(Connection &connection, ConnectionStream &s
     arriving.chunked.emplace(limits_.framing.max_body_bytes);
     arriving.chunked->feed(received.substr(head_length));
   }
-  if (head_has_field(head, "expect")) {
+  if (fields.expect) {
     static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
     stream.write(go_on.data(), go_on.size()); // 1xx responses go out at once
     arriving.continue_sent = true;
   }
   connection.head_started = 0;
+  connection.last_active = Clock::now().time_since_epoch().count(); // READ_TIMEOUT_MS from here
   connection.receiving_body = true;
   return true;
 }

@@ -1,11 +1,11 @@
 // Validating and copying a handler's response.
 #include "server/response_translation.hpp"
 
+#include "http/case_insensitive.hpp"
 #include "http/token.hpp"
 
 #include <cstring>
 #include <string_view>
-#include <strings.h>
 
 namespace flexilib::server {
 
@@ -18,9 +18,7 @@ bool is_field_value(std::string_view text) {
   return true;
 }
 
-bool equals_ignoring_case(std::string_view text, std::string_view lower) {
-  return text.size() == lower.size() && ::strncasecmp(text.data(), lower.data(), text.size()) == 0;
-}
+using http::equals_ignoring_case;
 
 bool is_framing_header(std::string_view name) {
   return equals_ignoring_case(name, "content-length") ||

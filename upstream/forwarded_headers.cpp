@@ -1,20 +1,14 @@
 // Header filtering and the forwarding fields, both directions.
 #include "upstream/forwarded_headers.hpp"
 
-#include <strings.h>
+#include "http/case_insensitive.hpp"
 
 namespace flexilib::upstream {
 
 namespace {
 
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
-bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() &&
-         ::strncasecmp(text.data(), prefix.data(), prefix.size()) == 0;
-}
+using http::equals_ignoring_case;
+using http::starts_with_ignoring_case;
 
 std::string lowercase(std::string_view text) {
   std::string lower(text);

@@ -2,17 +2,15 @@
 // parser that refuses everything else gives --check precise messages.
 #include "upstream/upstream_url.hpp"
 
+#include "http/case_insensitive.hpp"
+
 #include <charconv>
-#include <strings.h>
 
 namespace flexilib::upstream {
 
 namespace {
 
-bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() &&
-         ::strncasecmp(text.data(), prefix.data(), prefix.size()) == 0;
-}
+using http::starts_with_ignoring_case;
 
 UrlParse refuse(std::string error) {
   return {std::nullopt, std::move(error)};

@@ -64,3 +64,24 @@ TEST_CASE("limits on header count and body size", "[framing]") {
   CHECK(check("POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n", {10, 100}).status == 413);
   CHECK(check("POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\n", {10, 100}).status == 0);
 }
+
+TEST_CASE("body_fields reads what a head says about its body in one pass", "[framing]") {
+  using flexilib::server::body_fields;
+  const auto plain = body_fields("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+  CHECK_FALSE(plain.content_length);
+  CHECK_FALSE(plain.transfer_encoding);
+  CHECK_FALSE(plain.expect);
+
+  const auto upload =
+      body_fields("POST / HTTP/1.1\r\ncontent-LENGTH:  42 \r\nExpect: 100-continue\r\n\r\n");
+  CHECK(upload.content_length == 42u);
+  CHECK(upload.expect);
+
+  CHECK(body_fields("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n").transfer_encoding);
+  // Anything but exactly one valid length is no length: check_framing refuses those.
+  CHECK_FALSE(body_fields("POST / HTTP/1.1\r\nContent-Length: 4x\r\n\r\n").content_length);
+  CHECK_FALSE(body_fields("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n")
+                  .content_length);
+  // A field whose name only starts like one is another field.
+  CHECK_FALSE(body_fields("POST / HTTP/1.1\r\nContent-Lengthy: 4\r\n\r\n").content_length);
+}

@@ -3,7 +3,8 @@
 # then the same tests under ThreadSanitizer (build-tsan/) and under AddressSanitizer
 # with UndefinedBehaviorSanitizer (build-asan/). Exits non-zero when a test fails or
 # when any process (a test, the server, its supervisor) printed a sanitizer report.
-# Last, the proxy.ini parser is fuzzed for FUZZ_SECONDS (20; test/fuzz/run.sh).
+# Last, the proxy.ini parser and the request-head checks are fuzzed for FUZZ_SECONDS
+# each (20; test/fuzz/run.sh).
 # SANITIZERS=none runs the Release tests only. Needs no terminal: CI runs it as .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,5 +48,6 @@ ASAN_OPTIONS="halt_on_error=1 log_path=$reports/asan" \
   UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1 log_path=$reports/ubsan" \
   build_and_test build-asan -DCMAKE_BUILD_TYPE=Debug -DFLEXILIB_SANITIZE=address,undefined
 fail_on_reports
-# The proxy.ini parser and rule matching under libFuzzer, for a bounded time.
+# proxy.ini parsing and rule matching, and what a client sends before cpp-httplib
+# reads it, under libFuzzer for a bounded time.
 ./test/fuzz/run.sh "${FUZZ_SECONDS:-20}"

@@ -10,6 +10,7 @@
 #include "server/access_log.hpp"
 #include "server/listener.hpp"
 #include "server/request_pipeline.hpp"
+#include "server/request_reader.hpp"
 #include "server/settings.hpp"
 #include "server/worker_pool.hpp"
 
@@ -118,7 +119,8 @@ int serve(const server::Settings &settings, const server::Listener &listener,
 
   server::RequestPipeline pipeline(configuration, pipeline_limits(settings), &request_stats,
                                    crash_page);
-  server::WorkerPool pool(listener.fd(), pipeline,
+  server::RequestReader reader(pipeline);
+  server::WorkerPool pool(listener.fd(), reader,
                           {settings.thread_count, settings.preallocation_bytes,
                            settings.max_connections, settings.handler_timeout_ms});
   server::write_diagnostic("serving with " + std::to_string(settings.thread_count) + " threads, " +

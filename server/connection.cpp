@@ -129,6 +129,19 @@ void ConnectionStream::begin_request(size_t head_length, std::optional<size_t> c
   read_timed_out_ = false;
 }
 
+void ConnectionStream::write_refusal(int status) {
+  const char *reason = status == 408   ? "Request Timeout"
+                       : status == 413 ? "Content Too Large"
+                       : status == 414 ? "URI Too Long"
+                       : status == 431 ? "Request Header Fields Too Large"
+                       : status == 501 ? "Not Implemented"
+                       : status == 503 ? "Service Unavailable"
+                                       : "Bad Request";
+  const std::string response = "HTTP/1.1 " + std::to_string(status) + " " + reason +
+                               "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+  write(response.data(), response.size());
+}
+
 void ConnectionStream::discard_response() {
   buffers_.output.clear();
   reset_response();

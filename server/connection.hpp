@@ -108,6 +108,11 @@ public:
   // Forgets the response written so far (not yet flushed), to send another instead.
   void discard_response();
 
+  // Answers a request refused before cpp-httplib sees it (400, 408, 413, 414, 431, 501,
+  // 503) with an empty body and "Connection: close": after a framing problem the rest
+  // of the stream cannot be trusted.
+  void write_refusal(int status);
+
   // A reason phrase to put in the next status line instead of cpp-httplib's.
   void set_reason_phrase(std::string_view reason) { reason_ = reason; }
 

@@ -1,4 +1,4 @@
-// The request path: connection bytes -> cpp-httplib -> handler library -> response -> log.
+// The request path: a request -> cpp-httplib -> handler library -> response -> log.
 #include "server/request_pipeline.hpp"
 
 #include "faas/cloudflare.hpp"
@@ -72,8 +72,7 @@ void respond_with_error(httplib::Response &response, int status, const std::stri
 
 RequestPipeline::RequestPipeline(loader::Configuration &configuration, PipelineLimits limits,
                                  stats::RequestStats *stats, process::CrashPage *crash_page)
-    : configuration_(configuration), limits_(limits), stats_(stats), crash_page_(crash_page),
-      waiting_bodies_(limits.waiting_body_bytes) {
+    : configuration_(configuration), limits_(limits), stats_(stats), crash_page_(crash_page) {
   using httplib::Server;
   parser_.set_keep_alive_max_count(limits_.max_requests_per_connection);
   parser_.set_keep_alive_timeout(limits_.keep_alive_seconds);
@@ -334,21 +333,6 @@ void RequestPipeline::handle(const httplib::Request &request, httplib::Response 
 
 namespace {
 
-// Answers a request that is refused before cpp-httplib sees it, and ends the
-// connection: after a framing problem the rest of the stream cannot be trusted.
-void write_refusal(ConnectionStream &stream, int status) {
-  const char *reason = status == 408   ? "Request Timeout"
-                       : status == 413 ? "Content Too Large"
-                       : status == 414 ? "URI Too Long"
-                       : status == 431 ? "Request Header Fields Too Large"
-                       : status == 501 ? "Not Implemented"
-                       : status == 503 ? "Service Unavailable"
-                                       : "Bad Request";
-  const std::string response = "HTTP/1.1 " + std::to_string(status) + " " + reason +
-                               "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-  stream.write(response.data(), response.size());
-}
-
 // Statuses after which the request's body may not have been read, so the next bytes
 // on the connection are not the start of a request.
 bool ends_connection(int status) {
@@ -381,7 +365,7 @@ bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream
     write_diagnostic(connection.peer + ": " + std::string(framing.problem) + ", answered " +
                      std::to_string(framing.status));
     thread.buffers.begin = thread.buffers.end; // nothing more is read from this connection
-    write_refusal(stream, framing.status);
+    stream.write_refusal(framing.status);
   } else {
     context.body_length = framing.content_length;
     context.chunked = framing.chunked;
@@ -398,7 +382,7 @@ bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream
           (status == 413 ? ": chunked body over MAX_BODY_KB" : ": body stopped arriving") +
           ", answered " + std::to_string(status));
       stream.discard_response();
-      write_refusal(stream, status);
+      stream.write_refusal(status);
       ok = false;
     }
   }
@@ -455,162 +439,6 @@ void RequestPipeline::record(const RequestContext &context, unsigned thread) {
   sample.cold = context.cold;
   sample.billed_ms = context.billed_ms;
   stats_->record(sample, route, library);
-}
-
-// Where a request's body is to be awaited, if anywhere. A request that will be refused
-// (a body over MAX_BODY_KB, Content-Length with Transfer-Encoding, a malformed chunk)
-// is served now: the refusal needs no body.
-RequestPipeline::BodyWait RequestPipeline::body_wait(std::string_view head,
-                                                     std::string_view after_head,
-                                                     size_t buffer_size, Arena &arena) const {
-  // Most requests have no body still to come: one quick scan says so.
-  const BodyFields fields = body_fields(head);
-  if (!fields.transfer_encoding &&
-      (!fields.content_length || after_head.size() >= *fields.content_length))
-    return BodyWait::none;
-
-  if (check_head_syntax(head).status != 0) return BodyWait::none;
-  const FramingVerdict framing = check_framing(parse_request_head(head, arena), limits_.framing);
-  arena.reset();
-  if (framing.status != 0) return BodyWait::none;
-  if (framing.chunked) {
-    ChunkedBodyMeter meter(limits_.framing.max_body_bytes);
-    meter.feed(after_head);
-    return meter.stopped() ? BodyWait::none : BodyWait::with_connection;
-  }
-  // A client that expects "100 Continue" sends nothing more until it gets one.
-  if (fields.expect || head.size() + framing.content_length > buffer_size)
-    return BodyWait::with_connection;
-  return BodyWait::in_buffer;
-}
-
-// Moves the request to the connection, to be collected there, if the WAITING_BODIES_MB
-// budget allows; false when it does not, and a thread reads the body instead.
-bool RequestPipeline::start_arriving(Connection &connection, ConnectionStream &stream,
-                                     std::string_view received, size_t head_length) {
-  ArrivingRequest &arriving = connection.arriving;
-  const std::string_view head = received.substr(0, head_length);
-  const BodyFields fields = body_fields(head);
-  const std::optional<size_t> body = fields.content_length;
-  // A Content-Length body reserves all it will need; a chunked one, what it has so far.
-  const size_t first_share = body ? head_length + *body : received.size();
-  arriving.budget = waiting_bodies_.reserve(first_share);
-  if (!arriving.budget) return false;
-  arriving.bytes.assign(received.begin(), received.end());
-  arriving.length = first_share;
-  if (!body) {
-    arriving.chunked.emplace(limits_.framing.max_body_bytes);
-    arriving.chunked->feed(received.substr(head_length));
-  }
-  if (fields.expect) {
-    static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
-    stream.write(go_on.data(), go_on.size()); // 1xx responses go out at once
-    arriving.continue_sent = true;
-  }
-  connection.head_started = 0;
-  connection.last_active = Clock::now().time_since_epoch().count(); // READ_TIMEOUT_MS from here
-  connection.receiving_body = true;
-  return true;
-}
-
-// Collects more of the connection's arriving request and, once it is complete, serves
-// it from the thread's buffers, which hold it for as long as that takes.
-RequestPipeline::Next RequestPipeline::serve_arriving(Connection &connection,
-                                                      ConnectionStream &stream,
-                                                      ServingThread &thread) {
-  ArrivingRequest &arriving = connection.arriving;
-  const Arrival arrival = receive_arriving(connection);
-  if (arrival == Arrival::closed) return Next::close;
-  if (arrival == Arrival::waiting) return Next::wait_for_more;
-  connection.receiving_body = false;
-  if (arrival == Arrival::out_of_budget) {
-    write_diagnostic(connection.peer + ": chunked body outgrew WAITING_BODIES_MB (" +
-                     std::to_string(limits_.waiting_body_bytes >> 20) + " MiB), answered 503");
-    write_refusal(stream, 503);
-    stream.flush();
-    arriving = {};
-    return Next::close;
-  }
-
-  StreamBuffers &buffers = thread.buffers;
-  std::swap(buffers.input, arriving.bytes);
-  buffers.begin = 0;
-  buffers.end = buffers.input.size();
-  const bool last = connection.requests_served + 1 >= limits_.max_requests_per_connection;
-  const bool keep_open = serve_one(connection, stream, thread, find_head_end(buffers.unread()),
-                                   last, arriving.continue_sent);
-  // The request was received to its last byte and no further: nothing is left unread.
-  const bool all_read = buffers.unread().empty();
-  std::swap(buffers.input, arriving.bytes);
-  buffers.begin = buffers.end = 0;
-  arriving = {}; // frees the request's memory and gives its budget back
-  return keep_open && all_read ? Next::wait_for_more : Next::close;
-}
-
-RequestPipeline::Next RequestPipeline::serve(Connection &connection, ServingThread &thread) {
-  StreamBuffers &buffers = thread.buffers;
-  ConnectionStream stream(connection, buffers, limits_.timeouts);
-  if (connection.receiving_body) return serve_arriving(connection, stream, thread);
-  buffers.begin = 0;
-  buffers.end = std::min(connection.pending.size(), buffers.input.size());
-  std::copy_n(connection.pending.data(), buffers.end, buffers.input.data());
-  connection.pending.clear();
-
-  for (;;) {
-    const bool open = stream.fill_without_waiting();
-    const size_t head_length = find_head_end(buffers.unread());
-    if (head_length == 0) {
-      if (!open) return Next::close;
-      const std::string_view unread = buffers.unread();
-      const bool line_too_long =
-          unread.substr(0, max_request_line + 1).find('\n') == std::string_view::npos &&
-          unread.size() > max_request_line;
-      if (line_too_long || unread.size() >= limits_.max_head_bytes) {
-        const int status = line_too_long ? 414 : 431;
-        write_diagnostic(connection.peer +
-                         (line_too_long ? ": request line over " : ": request head over ") +
-                         std::to_string(line_too_long ? max_request_line : limits_.max_head_bytes) +
-                         " bytes, answered " + std::to_string(status));
-        write_refusal(stream, status);
-        stream.flush();
-        return Next::close;
-      }
-      // The head is still arriving: keep what came and wait without a thread.
-      connection.pending.assign(buffers.unread());
-      if (connection.head_started == 0 && !connection.pending.empty())
-        connection.head_started = Clock::now().time_since_epoch().count();
-      return Next::wait_for_more;
-    }
-    // A body is awaited like the head, without a thread, so that clients sending it
-    // a byte at a time hold none: one that fits in the buffer must arrive within
-    // READ_TIMEOUT_MS; a larger one, or a chunked one, is collected with the connection
-    // while the WAITING_BODIES_MB budget lasts and may not pause for longer.
-    const BodyWait wait =
-        body_wait(buffers.unread().substr(0, head_length), buffers.unread().substr(head_length),
-                  buffers.input.size(), thread.arena);
-    if (wait == BodyWait::with_connection &&
-        start_arriving(connection, stream, buffers.unread(), head_length)) {
-      buffers.begin = buffers.end; // moved to the connection
-      return serve_arriving(connection, stream, thread);
-    }
-    if (wait == BodyWait::in_buffer) {
-      if (!open) return Next::close;
-      connection.pending.assign(buffers.unread());
-      if (connection.head_started == 0)
-        connection.head_started = Clock::now().time_since_epoch().count();
-      return Next::wait_for_more;
-    }
-    connection.head_started = 0;
-    const bool last =
-        !open || connection.requests_served + 1 >= limits_.max_requests_per_connection;
-    if (!serve_one(connection, stream, thread, head_length, last)) return Next::close;
-    if (buffers.unread().empty()) return Next::wait_for_more;
-    if (!connection.unsent.empty()) {
-      // The client is not reading: its next pipelined request waits until it has.
-      connection.pending.assign(buffers.unread());
-      return Next::wait_for_more;
-    }
-  }
 }
 
 } // namespace flexilib::server

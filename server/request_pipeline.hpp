@@ -1,6 +1,6 @@
-// The request path, from the bytes of a connection to the log line. cpp-httplib parses
-// each request and writes each response; the steps in between are ours, one function
-// each, in this order: match the route, take a reference to the library generation,
+// The request path, from a complete request (request_reader has collected it) to the
+// log line. cpp-httplib parses each request and writes each response; the steps in
+// between are ours, one function each, in this order: match the route, take a reference to the library generation,
 // build the C request, call the handler, translate its response, and, after the
 // response is written, let the library free its memory and record the request.
 #pragma once
@@ -9,7 +9,6 @@
 #include "process/crash_page.hpp"
 #include "server/arena.hpp"
 #include "server/connection.hpp"
-#include "server/memory_budget.hpp"
 #include "server/request_framing.hpp"
 #include "server/serving_thread.hpp"
 #include "server/settings.hpp"
@@ -43,14 +42,12 @@ public:
   RequestPipeline(loader::Configuration &configuration, PipelineLimits limits,
                   stats::RequestStats *stats, process::CrashPage *crash_page);
 
-  enum class Next { wait_for_more, close };
-
-  // Serves every complete request buffered on the connection (reading what the
-  // socket already has), and says whether to wait for more or close. Runs on a
-  // serving thread that owns the connection for the duration. A response the socket
-  // would not take whole is left in connection.unsent, and serving stops there: the
-  // caller sends the rest when the client reads it, then closes or calls again.
-  Next serve(Connection &connection, ServingThread &thread);
+  // Serves the complete request at the start of the thread's buffers (its head is the
+  // first `head_length` bytes; a body not yet there is read from the connection), and
+  // records it. False when the connection must close after it. `continue_sent`: a
+  // "100 Continue" has gone out for it already.
+  bool serve_one(Connection &connection, ConnectionStream &stream, ServingThread &thread,
+                 size_t head_length, bool last_on_connection, bool continue_sent = false);
 
   const PipelineLimits &limits() const { return limits_; }
 
@@ -68,21 +65,12 @@ private:
 
   void handle(const httplib::Request &request, httplib::Response &response);
   void record(const RequestContext &context, unsigned thread);
-  bool serve_one(Connection &connection, ConnectionStream &stream, ServingThread &thread,
-                 size_t head_length, bool last_on_connection, bool continue_sent = false);
-  enum class BodyWait { none, in_buffer, with_connection };
-  BodyWait body_wait(std::string_view head, std::string_view after_head, size_t buffer_size,
-                     Arena &arena) const;
-  bool start_arriving(Connection &connection, ConnectionStream &stream, std::string_view received,
-                      size_t head_length);
-  Next serve_arriving(Connection &connection, ConnectionStream &stream, ServingThread &thread);
 
   loader::Configuration &configuration_;
   PipelineLimits limits_;
   stats::RequestStats *const stats_;
   process::CrashPage *const crash_page_;
   HttpParser parser_;
-  MemoryBudget waiting_bodies_; // bytes of request bodies arriving without a thread
 };
 
 } // namespace flexilib::server

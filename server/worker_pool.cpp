@@ -66,8 +66,8 @@ std::unique_ptr<Connection> accepted_connection(int fd, const sockaddr_storage &
 
 } // namespace
 
-WorkerPool::WorkerPool(int listen_fd, RequestPipeline &pipeline, PoolSettings settings)
-    : listen_fd_(listen_fd), pipeline_(pipeline), settings_(settings) {
+WorkerPool::WorkerPool(int listen_fd, RequestReader &reader, PoolSettings settings)
+    : listen_fd_(listen_fd), reader_(reader), settings_(settings) {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   arm(listen_fd_, &listener_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_ADD);
@@ -96,7 +96,7 @@ void WorkerPool::arm(int fd, void *tag, uint32_t events, int operation) {
 void WorkerPool::start_thread() {
   ServingThread &thread = serving_.emplace_back(unsigned(serving_.size()), settings_.arena_bytes);
   thread.buffers.input.resize(
-      std::max(thread.buffers.input.size(), pipeline_.limits().max_head_bytes));
+      std::max(thread.buffers.input.size(), reader_.limits().max_head_bytes));
   ++running_threads_;
   threads_.emplace_back([this, &thread] { run(thread); });
 }
@@ -201,13 +201,13 @@ void WorkerPool::serve(Connection &connection, ServingThread &thread) {
   // in hand_back() (and the one at accept) and states that order in the memory model too.
   connection.busy.exchange(true, std::memory_order_acq_rel);
   if (connection.waiting_to_send && !send_more(connection)) return;
-  const RequestPipeline::Next next = pipeline_.serve(connection, thread);
+  const RequestReader::Next next = reader_.serve(connection, thread);
   if (thread.replaced) return close_connection(connection);
   if (!connection.unsent.empty()) {
-    connection.close_when_sent = next == RequestPipeline::Next::close;
+    connection.close_when_sent = next == RequestReader::Next::close;
     return wait_until_writable(connection, true);
   }
-  if (next == RequestPipeline::Next::close || stopping_) return close_connection(connection);
+  if (next == RequestReader::Next::close || stopping_) return close_connection(connection);
   connection.last_active = now_ticks();
   hand_back(connection, connection_events);
 }
@@ -307,7 +307,7 @@ void WorkerPool::close_idle_connections() {
 // connections and stalled heads close without a word (they are what slowloris sends,
 // by the thousand); a stalled body or response is worth a line.
 WorkerPool::Overdue WorkerPool::overdue_at(const Connection &connection, Clock::rep now) const {
-  const PipelineLimits &limits = pipeline_.limits();
+  const PipelineLimits &limits = reader_.limits();
   const int read_ms = limits.timeouts.read_ms, write_ms = limits.timeouts.write_ms;
   const Clock::rep quiet = now - connection.last_active;
   if (connection.waiting_to_send) {

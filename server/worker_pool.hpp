@@ -16,7 +16,7 @@
 #pragma once
 
 #include "server/connection.hpp"
-#include "server/request_pipeline.hpp"
+#include "server/request_reader.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -39,7 +39,7 @@ struct PoolSettings {
 
 class WorkerPool {
 public:
-  WorkerPool(int listen_fd, RequestPipeline &pipeline, PoolSettings settings);
+  WorkerPool(int listen_fd, RequestReader &reader, PoolSettings settings);
   ~WorkerPool();
   WorkerPool(const WorkerPool &) = delete;
   WorkerPool &operator=(const WorkerPool &) = delete;
@@ -82,7 +82,7 @@ private:
   void arm(int fd, void *tag, uint32_t events, int operation);
 
   const int listen_fd_;
-  RequestPipeline &pipeline_;
+  RequestReader &reader_;
   const PoolSettings settings_;
   int epoll_fd_ = -1;
   int wake_fd_ = -1; // eventfd: readable once stopping

@@ -1,0 +1,46 @@
+// Reads requests off a connection for the request pipeline. A thread that takes a
+// ready connection calls serve(): every complete request buffered on it is served in
+// order, and whatever is still arriving (the rest of a head, a body) is kept with the
+// connection until epoll says more has come, so a slow client holds no thread. Bodies
+// too big for a thread's buffer, chunked ones and ones after "100 Continue" are
+// collected in the connection's ArrivingRequest, within WAITING_BODIES_MB.
+#pragma once
+
+#include "server/connection.hpp"
+#include "server/memory_budget.hpp"
+#include "server/request_pipeline.hpp"
+#include "server/serving_thread.hpp"
+
+#include <string_view>
+
+namespace flexilib::server {
+
+class RequestReader {
+public:
+  explicit RequestReader(RequestPipeline &pipeline);
+
+  enum class Next { wait_for_more, close };
+
+  // Serves every complete request buffered on the connection (reading what the
+  // socket already has), and says whether to wait for more or close. Runs on a
+  // serving thread that owns the connection for the duration. A response the socket
+  // would not take whole is left in connection.unsent, and serving stops there: the
+  // caller sends the rest when the client reads it, then closes or calls again.
+  Next serve(Connection &connection, ServingThread &thread);
+
+  const PipelineLimits &limits() const { return limits_; }
+
+private:
+  enum class BodyWait { none, in_buffer, with_connection };
+  BodyWait body_wait(std::string_view head, std::string_view after_head, size_t buffer_size,
+                     Arena &arena) const;
+  bool start_arriving(Connection &connection, ConnectionStream &stream, std::string_view received,
+                      size_t head_length);
+  Next serve_arriving(Connection &connection, ConnectionStream &stream, ServingThread &thread);
+
+  RequestPipeline &pipeline_;
+  const PipelineLimits &limits_;
+  MemoryBudget waiting_bodies_; // bytes of request bodies arriving without a thread
+};
+
+} // namespace flexilib::server

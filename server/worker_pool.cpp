@@ -248,14 +248,23 @@ void WorkerPool::hand_back(Connection &connection, uint32_t events) {
   arm(fd, &connection, events, EPOLL_CTL_MOD);
 }
 
+// WRITE_TIMEOUT_MS still applies: a client that reads nothing does not hold up the
+// exit until SHUTDOWN_TIMEOUT_MS.
 bool WorkerPool::send_remaining_output() {
+  const Clock::rep now = now_ticks();
+  const Clock::rep send_limit =
+      ticks_of(std::chrono::milliseconds(reader_.limits().timeouts.write_ms));
   std::lock_guard lock(connections_mutex_);
   for (auto entry = connections_.begin(); entry != connections_.end();) {
     Connection &connection = *entry->second;
-    if (!connection.waiting_to_send || send_unsent(connection) != SendProgress::blocked) {
-      entry = connections_.erase(entry);
-    } else {
+    const size_t sent_before = connection.unsent_begin;
+    const bool keep =
+        connection.waiting_to_send && send_unsent(connection) == SendProgress::blocked;
+    if (keep && connection.unsent_begin != sent_before) connection.last_active = now;
+    if (keep && now - connection.last_active <= send_limit) {
       ++entry;
+    } else {
+      entry = connections_.erase(entry);
     }
   }
   return connections_.empty();

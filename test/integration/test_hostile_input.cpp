@@ -839,3 +839,20 @@ TEST_CASE("hostile: SIGTERM waits for a slow reader to take its whole response",
   CHECK(WIFEXITED(*status));
   CHECK(WEXITSTATUS(*status) == 0);
 }
+
+TEST_CASE("hostile: a client that reads nothing holds up SIGTERM for WRITE_TIMEOUT_MS only",
+          "[hostile][shutdown]") {
+  TempDir dir;
+  auto server = start_hostile_server(dir, {{"SHUTDOWN_TIMEOUT_MS", "60000"}});
+  RawClient client(server->port(), 4096);
+  REQUIRE(client.send("GET /bad HTTP/1.1\r\nx-mode: big\r\n\r\n"));
+  const std::string peer = "127.0.0.1:" + std::to_string(client.local_port());
+  REQUIRE(server->wait_for_stdout(
+      [&](const std::string &line) { return line.starts_with(peer + " - - \"GET /bad "); }));
+  server->send_signal(SIGTERM);
+  // It exits cleanly, having given up on the client, long before SHUTDOWN_TIMEOUT_MS.
+  const auto status = server->wait_exit(milliseconds(write_timeout_ms) + answer_deadline);
+  REQUIRE(status);
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+}

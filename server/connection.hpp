@@ -56,8 +56,14 @@ struct Connection {
   // a slow reader holds memory but no thread. Owner thread only.
   std::string unsent;
   size_t unsent_begin = 0; // how much of `unsent` has gone out already
-  // Close once `unsent` has gone out, instead of reading the next request.
-  bool close_when_sent = false;
+  // How the connection ends once `unsent` has gone out: not yet (the next request is
+  // read), closed, or lingering: after a refusal the client may still be sending the
+  // body, and closing with unread bytes would reset the connection, which can destroy
+  // the refusal before the client reads it. So the server stops writing and reads and
+  // discards what comes, until the client closes or READ_TIMEOUT_MS passes.
+  enum class Ending : uint8_t { none, close, linger };
+  Ending ending = Ending::none;
+  std::atomic<bool> lingering{false};
   // True while the connection waits to become writable: the housekeeper then measures
   // last_active against WRITE_TIMEOUT_MS instead of the keep-alive timeout.
   std::atomic<bool> waiting_to_send{false};

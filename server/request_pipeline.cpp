@@ -331,17 +331,6 @@ void RequestPipeline::handle(const httplib::Request &request, httplib::Response 
   }
 }
 
-namespace {
-
-// Statuses after which the request's body may not have been read, so the next bytes
-// on the connection are not the start of a request.
-bool ends_connection(int status) {
-  return status == 400 || status == 408 || status == 413 || status == 414 || status == 431 ||
-         status == 501;
-}
-
-} // namespace
-
 bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream,
                                 ServingThread &thread, size_t head_length, bool last_on_connection,
                                 bool continue_sent) {
@@ -386,7 +375,7 @@ bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream
       ok = false;
     }
   }
-  ok = stream.flush() && ok && !ends_connection(stream.response_status());
+  ok = stream.flush() && ok && !is_refusal(stream.response_status());
   if (context.library) context.library->request_deinit();
   context.end = Clock::now();
   ++connection.requests_served;

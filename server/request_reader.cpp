@@ -8,6 +8,16 @@
 
 namespace flexilib::server {
 
+namespace {
+
+// How a connection whose last response was `stream`'s ends.
+RequestReader::Next closing(const ConnectionStream &stream) {
+  return is_refusal(stream.response_status()) ? RequestReader::Next::linger
+                                              : RequestReader::Next::close;
+}
+
+} // namespace
+
 RequestReader::RequestReader(RequestPipeline &pipeline)
     : pipeline_(pipeline), limits_(pipeline.limits()), waiting_bodies_(limits_.waiting_body_bytes) {
 }
@@ -82,7 +92,7 @@ RequestReader::Next RequestReader::serve_arriving(Connection &connection, Connec
     stream.write_refusal(503);
     stream.flush();
     arriving = {};
-    return Next::close;
+    return Next::linger;
   }
 
   StreamBuffers &buffers = thread.buffers;
@@ -97,7 +107,8 @@ RequestReader::Next RequestReader::serve_arriving(Connection &connection, Connec
   std::swap(buffers.input, arriving.bytes);
   buffers.begin = buffers.end = 0;
   arriving = {}; // frees the request's memory and gives its budget back
-  return keep_open && all_read ? Next::wait_for_more : Next::close;
+  if (keep_open && all_read) return Next::wait_for_more;
+  return closing(stream);
 }
 
 RequestReader::Next RequestReader::serve(Connection &connection, ServingThread &thread) {
@@ -126,7 +137,7 @@ RequestReader::Next RequestReader::serve(Connection &connection, ServingThread &
                          " bytes, answered " + std::to_string(status));
         stream.write_refusal(status);
         stream.flush();
-        return Next::close;
+        return Next::linger;
       }
       // The head is still arriving: keep what came and wait without a thread.
       connection.pending.assign(buffers.unread());
@@ -156,7 +167,7 @@ RequestReader::Next RequestReader::serve(Connection &connection, ServingThread &
     connection.head_started = 0;
     const bool last =
         !open || connection.requests_served + 1 >= limits_.max_requests_per_connection;
-    if (!pipeline_.serve_one(connection, stream, thread, head_length, last)) return Next::close;
+    if (!pipeline_.serve_one(connection, stream, thread, head_length, last)) return closing(stream);
     if (buffers.unread().empty()) return Next::wait_for_more;
     if (!connection.unsent.empty()) {
       // The client is not reading: its next pipelined request waits until it has.

@@ -19,7 +19,8 @@ class RequestReader {
 public:
   explicit RequestReader(RequestPipeline &pipeline);
 
-  enum class Next { wait_for_more, close };
+  // linger: close after a refusal, once the client has stopped sending (Connection).
+  enum class Next { wait_for_more, close, linger };
 
   // Serves every complete request buffered on the connection (reading what the
   // socket already has), and says whether to wait for more or close. Runs on a

@@ -200,14 +200,15 @@ void WorkerPool::serve(Connection &connection, ServingThread &thread) {
   // handover but is invisible to ThreadSanitizer; this acquire pairs with the release
   // in hand_back() (and the one at accept) and states that order in the memory model too.
   connection.busy.exchange(true, std::memory_order_acq_rel);
+  if (connection.lingering) return discard_input(connection);
   if (connection.waiting_to_send && !send_more(connection)) return;
   const RequestReader::Next next = reader_.serve(connection, thread);
   if (thread.replaced) return close_connection(connection);
-  if (!connection.unsent.empty()) {
-    connection.close_when_sent = next == RequestReader::Next::close;
-    return wait_until_writable(connection, true);
-  }
-  if (next == RequestReader::Next::close || stopping_) return close_connection(connection);
+  connection.ending = next == RequestReader::Next::linger  ? Connection::Ending::linger
+                      : next == RequestReader::Next::close ? Connection::Ending::close
+                                                           : Connection::Ending::none;
+  if (!connection.unsent.empty()) return wait_until_writable(connection, true);
+  if (connection.ending != Connection::Ending::none || stopping_) return end(connection);
   connection.last_active = now_ticks();
   hand_back(connection, connection_events);
 }
@@ -225,8 +226,8 @@ bool WorkerPool::send_more(Connection &connection) {
     wait_until_writable(connection, connection.unsent_begin != sent_before);
     return false;
   case SendProgress::done:
-    if (!connection.close_when_sent) return true;
-    close_connection(connection);
+    if (connection.ending == Connection::Ending::none) return true;
+    end(connection);
     return false;
   }
   return false;
@@ -238,6 +239,30 @@ void WorkerPool::wait_until_writable(Connection &connection, bool progressed) {
   connection.waiting_to_send = true;
   if (stopping_) return;
   hand_back(connection, writable_events);
+}
+
+// Closes the connection, or lets it linger (see Connection::Ending).
+void WorkerPool::end(Connection &connection) {
+  if (connection.ending != Connection::Ending::linger || stopping_)
+    return close_connection(connection);
+  ::shutdown(connection.fd, SHUT_WR);   // the client sees the response end here
+  connection.last_active = now_ticks(); // and READ_TIMEOUT_MS from now it is closed
+  connection.lingering = true;
+  discard_input(connection);
+}
+
+// A lingering connection: reads and drops what the client still sends, a bounded
+// amount per turn so that a fast sender does not keep the thread, and closes once the
+// client has closed its side.
+void WorkerPool::discard_input(Connection &connection) {
+  char sink[16 * 1024];
+  for (int turn = 0; turn < 64; ++turn) {
+    const ssize_t got = ::recv(connection.fd, sink, sizeof sink, MSG_DONTWAIT);
+    if (got > 0 || (got < 0 && errno == EINTR)) continue;
+    if (got < 0 && errno == EAGAIN) break;
+    return close_connection(connection); // end of file, or the client reset it
+  }
+  hand_back(connection, connection_events);
 }
 
 void WorkerPool::hand_back(Connection &connection, uint32_t events) {
@@ -325,6 +350,7 @@ WorkerPool::Overdue WorkerPool::overdue_at(const Connection &connection, Clock::
                       " ms (WRITE_TIMEOUT_MS)"};
   }
   const Clock::rep read_limit = ticks_of(std::chrono::milliseconds(read_ms));
+  if (connection.lingering) return {quiet > read_limit, {}};
   if (connection.receiving_body) {
     if (quiet <= read_limit) return {};
     return {true, "request body stopped arriving for " + std::to_string(read_ms) +

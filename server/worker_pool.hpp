@@ -68,6 +68,8 @@ private:
   void serve(Connection &connection, ServingThread &thread);
   bool send_more(Connection &connection);
   void wait_until_writable(Connection &connection, bool progressed);
+  void end(Connection &connection);
+  void discard_input(Connection &connection);
   void hand_back(Connection &connection, uint32_t events);
   void close_connection(Connection &connection);
   void keep_house();

@@ -52,6 +52,7 @@ milliseconds since(Clock::time_point start) {
 struct Reply {
   std::string bytes;
   bool closed = false;
+  bool reset = false; // closed by a reset rather than an orderly end of file
   milliseconds elapsed{};
 };
 
@@ -116,6 +117,7 @@ public:
       if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
       if (got <= 0) { // end of file, or a reset: either way the server is done with it
         reply.closed = true;
+        reply.reset = got < 0 && errno == ECONNRESET;
         break;
       }
       reply.bytes.append(buffer, size_t(got));
@@ -627,6 +629,30 @@ TEST_CASE("hostile: slow bodies (a byte at a time) hold no thread", "[hostile]")
   CHECK(since(asked) < milliseconds(read_timeout_ms / 2));
   for (std::thread &trickler : tricklers)
     trickler.join();
+  check_still_serving(*server);
+}
+
+// After a refusal the server stops writing but reads on until the client stops
+// sending: closing with unread bytes would reset the connection, and a reset can
+// destroy the refusal before the client has read it.
+TEST_CASE("hostile: a refused upload gets its answer and an orderly close while the client "
+          "is still sending",
+          "[hostile]") {
+  TempDir dir;
+  auto server = start_hostile_server(dir);
+  const std::string body(2 * 1024 * 1024, 'u');
+  for (const std::string &head :
+       {"POST / HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n",
+        std::string("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n200000\r\n")}) {
+    INFO(head);
+    RawClient client(server->port());
+    std::thread sender([&] { client.send(head + body); });
+    const Reply reply = client.receive();
+    sender.join();
+    CHECK(status_of(reply) == 413);
+    CHECK(reply.closed);
+    CHECK_FALSE(reply.reset);
+  }
   check_still_serving(*server);
 }
 

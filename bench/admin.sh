@@ -5,12 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+source bench/common.sh
+need wrk
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)" --target flexilib example_handlers >/dev/null
 
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 printf '/ = %s/build/executors/libflexilib-example.so\n' "$PWD" >"$work/proxy.ini"
 port=18183 admin_port=18184
 
@@ -18,7 +17,7 @@ run() { # admin: off | on
   PORT=$port SERVER_THREAD_COUNT=2 ADMIN_PORT=$([[ $1 == on ]] && echo $admin_port || echo off) \
     ./build/flexilib "$work/proxy.ini" >/dev/null 2>&1 &
   local server=$!
-  for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+  wait_for "$port"
   local poller=
   if [[ $1 == on ]]; then
     (while sleep 1; do for path in stats 'requests?limit=100' metrics; do

@@ -6,18 +6,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+source bench/common.sh
+need wrk
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON >/dev/null
 cmake --build build -j"$(nproc)" --target flexilib test_libraries >/dev/null
 
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 port=18182
 cp build/test/libraries/libcounter.so "$work/libcounter.so"
 printf '/ = %s/libcounter.so\n' "$work" >"$work/proxy.ini"
 PORT=$port SERVER_THREAD_COUNT=2 ADMIN_PORT=off ./build/flexilib "$work/proxy.ini" \
   >/dev/null 2>"$work/flexilib.err" &
-for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+wait_for "$port"
 
 echo "== time from replacing the file (cp over it in place) to the new generation's first response"
 python3 - "$port" "$work/libcounter.so" build/test/libraries <<'PY'

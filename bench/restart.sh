@@ -15,12 +15,11 @@ port=18184
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON >/dev/null
 cmake --build "$build" -j"$(nproc)" --target flexilib test_libraries >/dev/null
 
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+source bench/common.sh
 printf '/ = %s/test/libraries/libbad-response.so\n' "$(realpath "$build")" >"$work/proxy.ini"
 PORT=$port SERVER_THREAD_COUNT=2 ADMIN_PORT=off SUPERVISOR=on "$build/flexilib" "$work/proxy.ini" \
   >/dev/null 2>"$work/flexilib.err" &
-for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+wait_for "$port"
 
 echo "== 20 crashes: time from the crashing request's reset to the next 200"
 python3 - "$port" <<'PY'

@@ -12,17 +12,11 @@ duration=${DURATION:-10s}
 threads=${THREADS:-2}            # serving threads / nginx workers
 flexilib_port=18180 nginx_port=18181
 
+source bench/common.sh
 ./scripts/install-deps.sh
-for tool in wrk nginx; do
-  command -v "$tool" >/dev/null || {
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null
-  }
-done
+need wrk nginx
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)" --target flexilib example_handlers >/dev/null
-
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; [[ -f $work/nginx.pid ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"' EXIT
 
 # flexilib: the example library answers wrk's one-header request with " 1".
 printf '/ = %s/build/executors/libflexilib-example.so\n' "$PWD" >"$work/proxy.ini"
@@ -31,23 +25,8 @@ PORT=$flexilib_port SERVER_THREAD_COUNT=$threads ADMIN_PORT=off ./build/flexilib
 flexilib_pid=$!
 
 # nginx: the same body, the access log on, as many workers as flexilib has threads.
-cat >"$work/nginx.conf" <<NGINX
-worker_processes $threads;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  access_log $work/nginx-access.log;
-  default_type text/plain;
-  server {
-    listen 127.0.0.1:$nginx_port reuseport backlog=4096;
-    location / { add_header X-custom-foo bar; return 200 " 1"; }
-  }
-}
-NGINX
-nginx -c "$work/nginx.conf"
+start_nginx $nginx_port "$threads" 'location / { add_header X-custom-foo bar; return 200 " 1"; }'
 
-wait_for() { for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$1/" && return; sleep 0.1; done; echo "port $1 did not answer" >&2; exit 1; }
 wait_for $flexilib_port
 wait_for $nginx_port
 

@@ -17,15 +17,12 @@ threads=${THREADS:-2}
 build=${BUILD_DIR:-build}
 port=18183
 
+source bench/common.sh
 ./scripts/install-deps.sh
-command -v slowhttptest >/dev/null || {
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slowhttptest >/dev/null
-}
+need slowhttptest
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON >/dev/null
 cmake --build "$build" -j"$(nproc)" --target flexilib example_handlers test_libraries >/dev/null
 
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 built=$(realpath "$build")
 printf '/big = %s/test/libraries/libbad-response.so\n/ = %s/executors/libflexilib-example.so\n' \
   "$built" "$built" >"$work/proxy.ini"
@@ -33,7 +30,7 @@ PORT=$port SERVER_THREAD_COUNT=$threads ADMIN_PORT=off "$build/flexilib" "$work/
   >/dev/null 2>"$work/flexilib.err" &
 server_pid=$!
 url="http://127.0.0.1:$port/"
-for _ in $(seq 100); do curl -sf -o /dev/null "$url" && break; sleep 0.1; done
+wait_for $port
 
 # One normal request: "status seconds" (status 000: no answer within 10 s).
 normal_request() {

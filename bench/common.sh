@@ -1,0 +1,47 @@
+# shellcheck shell=bash
+# Pieces the benchmark scripts share; sourced, not run. Each script cds to the repo
+# root first.
+
+# Installs the Debian packages of the tools it names that are missing: need wrk nginx
+need() {
+  local -A package_of=([wrk]=wrk [nginx]=nginx-light [slowhttptest]=slowhttptest)
+  local tool missing=()
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || missing+=("${package_of[$tool]}")
+  done
+  ((${#missing[@]} == 0)) && return
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# A scratch directory, removed with every background job (and nginx) on exit.
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; [[ -f $work/nginx.pid ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"' EXIT
+
+# Waits until http://127.0.0.1:PORT/ answers 2xx; exits the script after 10 s.
+wait_for() {
+  for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$1/" && return; sleep 0.1; done
+  echo "port $1 did not answer" >&2
+  exit 1
+}
+
+# Starts nginx in $work with the access log on: start_nginx PORT WORKERS 'location...'
+# ['more http-block directives']
+start_nginx() {
+  cat >"$work/nginx.conf" <<NGINX
+worker_processes $2;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log $work/nginx-access.log;
+  default_type text/plain;
+  ${4:-}
+  server {
+    listen 127.0.0.1:$1 reuseport backlog=4096;
+    $3
+  }
+}
+NGINX
+  nginx -c "$work/nginx.conf"
+}

@@ -60,7 +60,7 @@ server::PipelineLimits pipeline_limits(const server::Settings &settings) {
   limits.framing = {settings.max_header_count, settings.max_body_bytes};
   limits.keep_alive_seconds = settings.keep_alive_seconds;
   limits.timeouts = {settings.read_timeout_ms, settings.write_timeout_ms};
-  limits.waiting_body_bytes = settings.waiting_body_bytes;
+  limits.client_buffer_bytes = settings.client_buffer_bytes;
   limits.upstream_timeouts = {settings.upstream_connect_timeout_ms,
                               settings.upstream_read_timeout_ms};
   return limits;

@@ -25,6 +25,15 @@ wait_for() {
   exit 1
 }
 
+# Private memory of a process and its children, in KiB.
+private_kb() {
+  local total=0 pid
+  for pid in $1 $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '/^Pss_Anon:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+
 # Starts nginx in $work with the access log on: start_nginx PORT WORKERS 'location...'
 # ['more http-block directives']
 start_nginx() {

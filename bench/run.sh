@@ -30,14 +30,6 @@ start_nginx $nginx_port "$threads" 'location / { add_header X-custom-foo bar; re
 wait_for $flexilib_port
 wait_for $nginx_port
 
-# Private memory of a process and its children, in KiB.
-private_kb() {
-  local total=0 pid
-  for pid in $1 $(pgrep -P "$1" || true); do
-    total=$((total + $(awk '/^Pss_Anon:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)))
-  done
-  echo "$total"
-}
 nginx_master=$(cat "$work/nginx.pid")
 flexilib_idle=$(private_kb $flexilib_pid)
 nginx_idle=$(private_kb "$nginx_master")

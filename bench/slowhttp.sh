@@ -49,10 +49,20 @@ attack() {
     while sleep 1; do normal_request & done
   ) >"$work/$name.during" &
   local prober=$!
+  # The server's peak private memory over the attack, sampled every 100 ms.
+  (
+    peak=0
+    trap 'echo "$peak"; exit 0' TERM
+    while sleep 0.1; do
+      now=$(private_kb "$server_pid")
+      ((now > peak)) && peak=$now
+    done
+  ) >"$work/$name.memory" &
+  local sampler=$!
   slowhttptest "$@" -c "$connections" -r 200 -l "$duration" -p 3 -g -o "$work/$name" \
     -u "$url${path#/}" >"$work/$name.out" 2>&1 || true
-  kill "$prober" 2>/dev/null
-  wait "$prober" 2>/dev/null || true
+  kill "$prober" "$sampler" 2>/dev/null
+  wait "$prober" "$sampler" 2>/dev/null || true
   normal_request >"$work/$name.after"
   summarize "$name"
 }
@@ -72,11 +82,12 @@ summarize() {
           printf "%-10s service available %d of %d s%s; most connections held open %d; slowhttptest: %s\n",
                  name, rows - down, rows, down ? " (not at s " downs ")" : "", max_connected, exit_status }
   ' "$work/$name.csv"
-  awk -v after="$(cat "$work/$name.after")" '
+  awk -v after="$(cat "$work/$name.after")" -v peak="$(cat "$work/$name.memory")" '
     { total++; if ($1 == 200) { ok++; if ($2 < 1) prompt++ } if ($2 > slowest) slowest = $2 }
     END { split(after, a, " ")
           printf "%-10s normal requests during: %d of %d answered 200 (%d within 1 s), slowest %.3f s; after: %s in %.3f s\n",
-                 "", ok, total, prompt, slowest, a[1], a[2] }
+                 "", ok, total, prompt, slowest, a[1], a[2]
+          printf "%-10s peak private memory (Pss_Anon) during the attack: %.1f MiB\n", "", peak / 1024 }
   ' "$work/$name.during"
 }
 

@@ -12,7 +12,9 @@ namespace flexilib::server {
 
 namespace {
 
-constexpr size_t step = 64 * 1024; // memory grows with what arrives, not what is announced
+// Bytes are received into this first and appended, so that a body arriving a few bytes
+// at a time holds a few bytes, not a buffer of this size.
+constexpr size_t step = 16 * 1024;
 
 // recv() without waiting; -1 with errno EAGAIN when there is nothing now.
 ssize_t receive_now(int fd, char *into, size_t size, int flags) {
@@ -30,12 +32,11 @@ Arrival end_of(ssize_t got) {
 Arrival receive_by_length(Connection &connection) {
   std::vector<char> &bytes = connection.arriving.bytes;
   const size_t length = connection.arriving.length;
+  char chunk[step];
   while (bytes.size() < length) {
-    const size_t have = bytes.size();
-    bytes.resize(std::min(length, have + step));
-    const ssize_t got = receive_now(connection.fd, bytes.data() + have, bytes.size() - have, 0);
-    bytes.resize(have + size_t(std::max<ssize_t>(got, 0)));
+    const ssize_t got = receive_now(connection.fd, chunk, std::min(step, length - bytes.size()), 0);
     if (got <= 0) return end_of(got);
+    bytes.insert(bytes.end(), chunk, chunk + got);
     connection.last_active = Clock::now().time_since_epoch().count();
   }
   return Arrival::complete;
@@ -45,20 +46,17 @@ Arrival receive_by_length(Connection &connection) {
 // lets the meter say how much of that is body, and takes exactly that much.
 Arrival receive_chunked(Connection &connection) {
   ArrivingRequest &arriving = connection.arriving;
-  std::vector<char> &bytes = arriving.bytes;
   ChunkedBodyMeter &meter = *arriving.chunked;
+  char chunk[step];
   while (!meter.stopped()) {
-    const size_t have = bytes.size();
-    if (have + step > arriving.budget.bytes() && !arriving.budget.grow(step))
-      return Arrival::out_of_budget;
-    bytes.resize(have + step);
-    const ssize_t peeked = receive_now(connection.fd, bytes.data() + have, step, MSG_PEEK);
-    const size_t body = peeked > 0 ? meter.feed({bytes.data() + have, size_t(peeked)}) : 0;
-    // What was peeked is still queued: receiving `body` bytes takes exactly those.
-    const ssize_t got = body > 0 ? receive_now(connection.fd, bytes.data() + have, body, 0) : 0;
-    bytes.resize(have + size_t(std::max<ssize_t>(got, 0)));
+    const ssize_t peeked = receive_now(connection.fd, chunk, step, MSG_PEEK);
     if (peeked <= 0) return end_of(peeked);
-    if (got != ssize_t(body)) return Arrival::closed;
+    const size_t body = meter.feed({chunk, size_t(peeked)});
+    if (!arriving.budget.grow(body)) return Arrival::out_of_budget;
+    // What was peeked is still queued: receiving `body` bytes takes exactly those.
+    if (body > 0 && receive_now(connection.fd, chunk, body, 0) != ssize_t(body))
+      return Arrival::closed;
+    arriving.bytes.insert(arriving.bytes.end(), chunk, chunk + body);
     connection.last_active = Clock::now().time_since_epoch().count();
   }
   return Arrival::complete;

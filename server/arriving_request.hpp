@@ -18,14 +18,14 @@ struct ArrivingRequest {
   std::vector<char> bytes;                 // the head and as much body as has come
   size_t length = 0;                       // Content-Length framing: the whole request's
   std::optional<ChunkedBodyMeter> chunked; // chunked framing: where the body ends
-  MemoryBudget::Reservation budget;        // counts `bytes` against WAITING_BODIES_MB
+  MemoryBudget::Reservation budget;        // counts `bytes` against CLIENT_BUFFERS_MB
   bool continue_sent = false;              // "100 Continue" went out for it
 };
 
 enum class Arrival {
   complete,      // every byte is here (or the chunked body was found bad: it is refused)
   waiting,       // the socket has nothing more now
-  out_of_budget, // a chunked body outgrew WAITING_BODIES_MB
+  out_of_budget, // a chunked body outgrew CLIENT_BUFFERS_MB
   closed         // the client went away
 };
 

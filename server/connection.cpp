@@ -1,6 +1,8 @@
 // Socket reads and writes for one connection, buffered per serving thread.
 #include "server/connection.hpp"
 
+#include "server/access_log.hpp"
+
 #include <cerrno>
 #include <charconv>
 #include <poll.h>
@@ -22,23 +24,14 @@ Connection::~Connection() {
   ::close(fd);
 }
 
-SendProgress send_unsent(Connection &connection) {
-  const std::string &unsent = connection.unsent;
-  size_t &begin = connection.unsent_begin;
-  while (begin < unsent.size()) {
-    const ssize_t n = ::send(connection.fd, unsent.data() + begin, unsent.size() - begin,
-                             MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0) {
-      begin += size_t(n);
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else {
-      return n < 0 && errno == EAGAIN ? SendProgress::blocked : SendProgress::failed;
-    }
-  }
-  std::string().swap(connection.unsent); // a big response's copy is not kept for the next
-  begin = 0;
-  return SendProgress::done;
+std::string stalled_reader(int write_timeout_ms) {
+  return "read nothing of its response for " + std::to_string(write_timeout_ms) +
+         " ms (WRITE_TIMEOUT_MS)";
+}
+
+void report_stalled_reader(const Connection &connection, int write_timeout_ms) {
+  write_diagnostic(connection.peer + ": " + stalled_reader(write_timeout_ms) +
+                   ": connection closed");
 }
 
 bool ConnectionStream::wait_for(short events, int timeout_ms) const {
@@ -200,14 +193,15 @@ bool ConnectionStream::flush() {
   return !failed_;
 }
 
-// Sends what the socket takes now and keeps the rest with the connection: no thread
-// waits for a slow reader. Once bytes are kept, later ones queue behind them.
+// Sends what the socket takes now and keeps the rest with the connection, so that no
+// thread waits for a slow reader (see UnsentOutput); when it cannot be kept, the
+// thread waits for the client, WRITE_TIMEOUT_MS at most each time. Once bytes are
+// kept, later ones queue behind them.
 bool ConnectionStream::send_all(const char *data, size_t size) {
   if (failed_) return false;
-  std::string &unsent = connection_.unsent;
-  if (!unsent.empty()) {
-    unsent.append(data, size);
-    return true;
+  if (!connection_.unsent.empty()) {
+    if (keep_unsent(data, size)) return true;
+    if (!send_unsent_waiting()) return false;
   }
   size_t sent = 0;
   while (sent < size) {
@@ -217,14 +211,39 @@ bool ConnectionStream::send_all(const char *data, size_t size) {
     } else if (n < 0 && errno == EINTR) {
       continue;
     } else if (n < 0 && errno == EAGAIN) {
-      unsent.append(data + sent, size - sent);
-      return true;
+      if (keep_unsent(data + sent, size - sent)) return true;
+      if (!wait_for(POLLOUT, timeouts_.write_ms)) return give_up_writing();
     } else {
       failed_ = true;
       return false;
     }
   }
   return true;
+}
+
+bool ConnectionStream::keep_unsent(const char *data, size_t size) {
+  return connection_.unsent.keep(data, size, client_buffers_);
+}
+
+// Bytes are kept but no more can be: those go out first, the thread waiting.
+bool ConnectionStream::send_unsent_waiting() {
+  for (;;) {
+    switch (connection_.unsent.send_to(connection_.fd)) {
+    case SendProgress::done:
+      return true;
+    case SendProgress::failed:
+      failed_ = true;
+      return false;
+    case SendProgress::blocked:
+      if (!wait_for(POLLOUT, timeouts_.write_ms)) return give_up_writing();
+    }
+  }
+}
+
+bool ConnectionStream::give_up_writing() {
+  report_stalled_reader(connection_, timeouts_.write_ms);
+  failed_ = true;
+  return false;
 }
 
 void ConnectionStream::reset_response() {

@@ -5,6 +5,7 @@
 
 #include "server/arriving_request.hpp"
 #include "server/chunked_body_meter.hpp"
+#include "server/unsent_output.hpp"
 
 #include <httplib.h>
 
@@ -51,11 +52,9 @@ struct Connection {
   ArrivingRequest arriving;
   std::atomic<bool> receiving_body{false};
 
-  // Response bytes the socket would not take yet: a client that reads slower than we
-  // write. They wait here while the connection waits in epoll to become writable, so
-  // a slow reader holds memory but no thread. Owner thread only.
-  std::string unsent;
-  size_t unsent_begin = 0; // how much of `unsent` has gone out already
+  // Response bytes the socket would not take yet (a client that reads slower than we
+  // write), while the connection waits in epoll to become writable. Owner thread only.
+  UnsentOutput unsent;
   // How the connection ends once `unsent` has gone out: not yet (the next request is
   // read), closed, or lingering: after a refusal the client may still be sending the
   // body, and closing with unread bytes would reset the connection, which can destroy
@@ -69,9 +68,10 @@ struct Connection {
   std::atomic<bool> waiting_to_send{false};
 };
 
-// Sends as much of connection.unsent as the socket takes now, without waiting.
-enum class SendProgress { done, blocked, failed };
-SendProgress send_unsent(Connection &connection);
+// "read nothing of its response for N ms (WRITE_TIMEOUT_MS)", and the log line that
+// says so of a connection, which is then closed.
+std::string stalled_reader(int write_timeout_ms);
+void report_stalled_reader(const Connection &connection, int write_timeout_ms);
 
 // The per-thread buffers a stream reads into and writes through, reused by every
 // request the thread serves so that serving costs no per-request buffer allocation.
@@ -90,8 +90,12 @@ struct StreamTimeouts {
 
 class ConnectionStream final : public httplib::Stream {
 public:
-  ConnectionStream(Connection &connection, StreamBuffers &buffers, StreamTimeouts timeouts)
-      : connection_(connection), buffers_(buffers), timeouts_(timeouts) {}
+  // What the socket will not take at once is kept with the connection while
+  // `client_buffers` lasts (CLIENT_BUFFERS_MB); past it the thread waits for the client.
+  ConnectionStream(Connection &connection, StreamBuffers &buffers, StreamTimeouts timeouts,
+                   MemoryBudget &client_buffers)
+      : connection_(connection), buffers_(buffers), timeouts_(timeouts),
+        client_buffers_(client_buffers) {}
 
   // Reads whatever the socket has now, without waiting. Returns false on EOF or error.
   bool fill_without_waiting();
@@ -135,12 +139,16 @@ private:
   bool wait_for(short events, int timeout_ms) const;
   ssize_t receive(char *ptr, size_t size);
   bool send_all(const char *data, size_t size);
+  bool keep_unsent(const char *data, size_t size);
+  bool send_unsent_waiting();
+  bool give_up_writing();
   bool meter_body(std::string_view bytes);
   void write_response_head(const char *ptr, size_t size);
 
   Connection &connection_;
   StreamBuffers &buffers_;
   StreamTimeouts timeouts_;
+  MemoryBudget &client_buffers_;
   int status_ = 0;
   bool head_written_ = false;
   size_t body_bytes_ = 0;

@@ -52,6 +52,14 @@ public:
     return {this, bytes};
   }
 
+  // Adds `bytes` to a reservation, empty or not; false, changing nothing, when the
+  // budget lacks them.
+  bool add_to(Reservation &reservation, size_t bytes) {
+    if (reservation) return reservation.grow(bytes);
+    reservation = reserve(bytes);
+    return bool(reservation);
+  }
+
   size_t used() const { return used_.load(); }
 
 private:

@@ -26,7 +26,7 @@ struct FramingVerdict {
 FramingVerdict check_framing(const RequestHead &head, const FramingLimits &limits);
 
 // The statuses a request is refused with before its body has been read (all but 503
-// come from the checks here; 503 is a body that outgrew WAITING_BODIES_MB). After one,
+// come from the checks here; 503 is a body that outgrew CLIENT_BUFFERS_MB). After one,
 // the next bytes on the connection are not the start of a request: it closes, after
 // reading what the client is still sending, so that the refusal reaches it.
 constexpr bool is_refusal(int status) {

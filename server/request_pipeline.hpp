@@ -29,7 +29,7 @@ struct PipelineLimits {
   size_t max_requests_per_connection = 1000;
   int keep_alive_seconds = 5;
   StreamTimeouts timeouts;
-  size_t waiting_body_bytes = 64 << 20;         // bodies collected without a thread, all together
+  size_t client_buffer_bytes = 64 << 20;        // CLIENT_BUFFERS_MB: for slow clients, all together
   upstream::UpstreamTimeouts upstream_timeouts; // for rules that forward to an upstream
 };
 

@@ -19,8 +19,8 @@ RequestReader::Next closing(const ConnectionStream &stream) {
 } // namespace
 
 RequestReader::RequestReader(RequestPipeline &pipeline)
-    : pipeline_(pipeline), limits_(pipeline.limits()), waiting_bodies_(limits_.waiting_body_bytes) {
-}
+    : pipeline_(pipeline), limits_(pipeline.limits()),
+      client_buffers_(limits_.client_buffer_bytes) {}
 
 // Where a request's body is to be awaited, if anywhere. A request that will be refused
 // (a body over MAX_BODY_KB, Content-Length with Transfer-Encoding, a malformed chunk)
@@ -48,7 +48,7 @@ RequestReader::BodyWait RequestReader::body_wait(std::string_view head, std::str
   return BodyWait::in_buffer;
 }
 
-// Moves the request to the connection, to be collected there, if the WAITING_BODIES_MB
+// Moves the request to the connection, to be collected there, if the CLIENT_BUFFERS_MB
 // budget allows; false when it does not, and a thread reads the body instead.
 bool RequestReader::start_arriving(Connection &connection, ConnectionStream &stream,
                                    std::string_view received, size_t head_length) {
@@ -58,7 +58,7 @@ bool RequestReader::start_arriving(Connection &connection, ConnectionStream &str
   const std::optional<size_t> body = fields.content_length;
   // A Content-Length body reserves all it will need; a chunked one, what it has so far.
   const size_t first_share = body ? head_length + *body : received.size();
-  arriving.budget = waiting_bodies_.reserve(first_share);
+  arriving.budget = client_buffers_.reserve(first_share);
   if (!arriving.budget) return false;
   arriving.bytes.assign(received.begin(), received.end());
   arriving.length = first_share;
@@ -87,8 +87,8 @@ RequestReader::Next RequestReader::serve_arriving(Connection &connection, Connec
   if (arrival == Arrival::waiting) return Next::wait_for_more;
   connection.receiving_body = false;
   if (arrival == Arrival::out_of_budget) {
-    write_diagnostic(connection.peer + ": chunked body outgrew WAITING_BODIES_MB (" +
-                     std::to_string(limits_.waiting_body_bytes >> 20) + " MiB), answered 503");
+    write_diagnostic(connection.peer + ": chunked body outgrew CLIENT_BUFFERS_MB (" +
+                     std::to_string(limits_.client_buffer_bytes >> 20) + " MiB), answered 503");
     stream.write_refusal(503);
     stream.flush();
     arriving = {};
@@ -113,7 +113,7 @@ RequestReader::Next RequestReader::serve_arriving(Connection &connection, Connec
 
 RequestReader::Next RequestReader::serve(Connection &connection, ServingThread &thread) {
   StreamBuffers &buffers = thread.buffers;
-  ConnectionStream stream(connection, buffers, limits_.timeouts);
+  ConnectionStream stream(connection, buffers, limits_.timeouts, client_buffers_);
   if (connection.receiving_body) return serve_arriving(connection, stream, thread);
   buffers.begin = 0;
   buffers.end = std::min(connection.pending.size(), buffers.input.size());
@@ -148,7 +148,7 @@ RequestReader::Next RequestReader::serve(Connection &connection, ServingThread &
     // A body is awaited like the head, without a thread, so that clients sending it
     // a byte at a time hold none: one that fits in the buffer must arrive within
     // READ_TIMEOUT_MS; a larger one, or a chunked one, is collected with the connection
-    // while the WAITING_BODIES_MB budget lasts and may not pause for longer.
+    // while the CLIENT_BUFFERS_MB budget lasts and may not pause for longer.
     const BodyWait wait =
         body_wait(buffers.unread().substr(0, head_length), buffers.unread().substr(head_length),
                   buffers.input.size(), thread.arena);

@@ -3,7 +3,7 @@
 // order, and whatever is still arriving (the rest of a head, a body) is kept with the
 // connection until epoll says more has come, so a slow client holds no thread. Bodies
 // too big for a thread's buffer, chunked ones and ones after "100 Continue" are
-// collected in the connection's ArrivingRequest, within WAITING_BODIES_MB.
+// collected in the connection's ArrivingRequest, within CLIENT_BUFFERS_MB.
 #pragma once
 
 #include "server/connection.hpp"
@@ -41,7 +41,7 @@ private:
 
   RequestPipeline &pipeline_;
   const PipelineLimits &limits_;
-  MemoryBudget waiting_bodies_; // bytes of request bodies arriving without a thread
+  MemoryBudget client_buffers_; // CLIENT_BUFFERS_MB: arriving bodies, unread responses
 };
 
 } // namespace flexilib::server

@@ -115,8 +115,8 @@ SettingsResult parse_settings(const std::vector<std::string> &args, const EnvLoo
               [&](long v) { settings.keep_alive_seconds = int(v); });
   read_number(env, "MAX_CONNECTIONS", 1, 1000000, errors,
               [&](long v) { settings.max_connections = size_t(v); });
-  read_number(env, "WAITING_BODIES_MB", 0, 1024 * 1024, errors,
-              [&](long v) { settings.waiting_body_bytes = size_t(v) << 20; });
+  read_number(env, "CLIENT_BUFFERS_MB", 0, 1024 * 1024, errors,
+              [&](long v) { settings.client_buffer_bytes = size_t(v) << 20; });
   read_number(env, "ADMIN_RECENT_REQUESTS", 0, 1000000, errors,
               [&](long v) { settings.recent_requests = size_t(v); });
   read_number(env, "HANDLER_TIMEOUT_MS", 1, 24 * 3600 * 1000, errors,
@@ -179,10 +179,10 @@ Limits (a request over one gets the status shown, then the connection closes):
   WRITE_TIMEOUT_MS            a client that stops reading (default 5000): close
   KEEPALIVE_TIMEOUT_S         idle keep-alive connection (default 5): close
   MAX_CONNECTIONS             open connections (default 10000): new ones wait
-  WAITING_BODIES_MB           request bodies collected without a thread (over 16 KiB,
-                              chunked, or after 100 Continue), all connections together
-                              (default 64); past it a Content-Length body is read by a
-                              serving thread, a chunked one gets 503
+  CLIENT_BUFFERS_MB           memory for slow clients, all connections together
+                              (default 64): bodies still arriving, responses not yet
+                              read; past it responses go to a file in TMPDIR (/tmp)
+                              and a serving thread reads the body (chunked: 503)
   HANDLER_TIMEOUT_MS          a handler that runs longer (default 30000): the client
                               gets 504 and a new thread replaces the stuck one
   A request line over 8192 bytes gets 414 (cpp-httplib's compiled-in limit).

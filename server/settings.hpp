@@ -25,7 +25,7 @@ struct Settings {
   int write_timeout_ms = 5000;              // WRITE_TIMEOUT_MS
   int keep_alive_seconds = 5;               // KEEPALIVE_TIMEOUT_S
   size_t max_connections = 10000;           // MAX_CONNECTIONS
-  size_t waiting_body_bytes = 64 << 20;     // WAITING_BODIES_MB
+  size_t client_buffer_bytes = 64 << 20;    // CLIENT_BUFFERS_MB
   size_t recent_requests = 1000;            // ADMIN_RECENT_REQUESTS: the admin ring
   int shutdown_timeout_ms = 10000;          // SHUTDOWN_TIMEOUT_MS
   int handler_timeout_ms = 30000;           // HANDLER_TIMEOUT_MS

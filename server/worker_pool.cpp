@@ -217,13 +217,13 @@ void WorkerPool::serve(Connection &connection, ServingThread &thread) {
 // True when all is sent and the connection should go on to its next request.
 bool WorkerPool::send_more(Connection &connection) {
   connection.waiting_to_send = false;
-  const size_t sent_before = connection.unsent_begin;
-  switch (send_unsent(connection)) {
+  const uint64_t sent_before = connection.unsent.sent();
+  switch (connection.unsent.send_to(connection.fd)) {
   case SendProgress::failed:
     close_connection(connection);
     return false;
   case SendProgress::blocked:
-    wait_until_writable(connection, connection.unsent_begin != sent_before);
+    wait_until_writable(connection, connection.unsent.sent() != sent_before);
     return false;
   case SendProgress::done:
     if (connection.ending == Connection::Ending::none) return true;
@@ -282,10 +282,10 @@ bool WorkerPool::send_remaining_output() {
   std::lock_guard lock(connections_mutex_);
   for (auto entry = connections_.begin(); entry != connections_.end();) {
     Connection &connection = *entry->second;
-    const size_t sent_before = connection.unsent_begin;
-    const bool keep =
-        connection.waiting_to_send && send_unsent(connection) == SendProgress::blocked;
-    if (keep && connection.unsent_begin != sent_before) connection.last_active = now;
+    const uint64_t sent_before = connection.unsent.sent();
+    const bool keep = connection.waiting_to_send &&
+                      connection.unsent.send_to(connection.fd) == SendProgress::blocked;
+    if (keep && connection.unsent.sent() != sent_before) connection.last_active = now;
     if (keep && now - connection.last_active <= send_limit) {
       ++entry;
     } else {
@@ -346,8 +346,7 @@ WorkerPool::Overdue WorkerPool::overdue_at(const Connection &connection, Clock::
   const Clock::rep quiet = now - connection.last_active;
   if (connection.waiting_to_send) {
     if (quiet <= ticks_of(std::chrono::milliseconds(write_ms))) return {};
-    return {true, "read nothing of its response for " + std::to_string(write_ms) +
-                      " ms (WRITE_TIMEOUT_MS)"};
+    return {true, stalled_reader(write_ms)};
   }
   const Clock::rep read_limit = ticks_of(std::chrono::milliseconds(read_ms));
   if (connection.lingering) return {quiet > read_limit, {}};

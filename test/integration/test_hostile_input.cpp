@@ -670,7 +670,7 @@ TEST_CASE("hostile: a refused upload gets its answer and an orderly close while 
 }
 
 // Bodies too big for a thread's input buffer are collected with the connection as well,
-// as long as the WAITING_BODIES_MB budget lasts; past it a thread reads them.
+// as long as the CLIENT_BUFFERS_MB budget lasts; past it a thread reads them.
 TEST_CASE("hostile: slow large bodies hold no thread, arrive whole, and are closed when "
           "they stall",
           "[hostile]") {
@@ -711,11 +711,11 @@ TEST_CASE("hostile: slow large bodies hold no thread, arrive whole, and are clos
   check_still_serving(*server);
 }
 
-TEST_CASE("hostile: with the WAITING_BODIES_MB budget spent, a thread reads a large body",
+TEST_CASE("hostile: with the CLIENT_BUFFERS_MB budget spent, a thread reads a large body",
           "[hostile]") {
   constexpr size_t body_bytes = 100 * 1024;
   TempDir dir;
-  auto server = start_hostile_server(dir, {{"MAX_BODY_KB", "1024"}, {"WAITING_BODIES_MB", "0"}});
+  auto server = start_hostile_server(dir, {{"MAX_BODY_KB", "1024"}, {"CLIENT_BUFFERS_MB", "0"}});
   RawClient client(server->port());
   REQUIRE(client.send("POST /big HTTP/1.1\r\nContent-Length: " + std::to_string(body_bytes) +
                       "\r\nConnection: close\r\n\r\n" + std::string(body_bytes, 'b')));
@@ -775,9 +775,9 @@ TEST_CASE("hostile: a client that expects 100 Continue gets one, then sends its 
   CHECK(echoed_content(answered[0]) == "0123456789");
 }
 
-TEST_CASE("hostile: a chunked body that outgrows WAITING_BODIES_MB gets 503", "[hostile]") {
+TEST_CASE("hostile: a chunked body that outgrows CLIENT_BUFFERS_MB gets 503", "[hostile]") {
   TempDir dir;
-  auto server = start_hostile_server(dir, {{"MAX_BODY_KB", "4096"}, {"WAITING_BODIES_MB", "1"}});
+  auto server = start_hostile_server(dir, {{"MAX_BODY_KB", "4096"}, {"CLIENT_BUFFERS_MB", "1"}});
   RawClient client(server->port());
   // One 3 MiB chunk announced, 1.5 MiB of it sent: more than the budget, within the limit.
   REQUIRE(client.send("POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n300000\r\n" +
@@ -786,7 +786,7 @@ TEST_CASE("hostile: a chunked body that outgrows WAITING_BODIES_MB gets 503", "[
   CHECK(status_of(reply) == 503);
   CHECK(reply.closed);
   CHECK(server->wait_for_stderr([](const std::string &line) {
-    return line.find("chunked body outgrew WAITING_BODIES_MB") != std::string::npos;
+    return line.find("chunked body outgrew CLIENT_BUFFERS_MB") != std::string::npos;
   }));
   check_still_serving(*server);
 }
@@ -827,19 +827,53 @@ TEST_CASE("hostile: slow readers hold no thread and are dropped after WRITE_TIME
   check_still_serving(*server);
 }
 
+// A response that can be kept neither in memory (CLIENT_BUFFERS_MB) nor on disk (here
+// TMPDIR does not exist) makes the thread wait for the client, as long as
+// WRITE_TIMEOUT_MS allows, and give up on it with a line in the log.
+TEST_CASE("hostile: with nowhere to keep a response, a slow reader is waited for, then dropped",
+          "[hostile]") {
+  TempDir dir;
+  auto server = start_hostile_server(dir, {{"CLIENT_BUFFERS_MB", "0"},
+                                           {"TMPDIR", dir.file("no-such-directory")},
+                                           {"SERVER_THREAD_COUNT", "1"}});
+  RawClient client(server->port(), 4096);
+  REQUIRE(client.send("GET /bad HTTP/1.1\r\nx-mode: big\r\n\r\n"));
+  REQUIRE(client.receive(answer_deadline, 100).bytes.starts_with("HTTP/1.1 200"));
+  // The only thread is answered once it has given up on the slow reader: by then the
+  // line saying so is in the log (the pipe is all that is left to wait for).
+  const auto normal = client_for(*server).Get("/normal");
+  REQUIRE(normal);
+  CHECK(normal->status == 200);
+  const std::string peer = "127.0.0.1:" + std::to_string(client.local_port());
+  CHECK(server->wait_for_stderr(
+      [&](const std::string &line) {
+        return line.find(peer + ": read nothing of its response") != std::string::npos;
+      },
+      milliseconds(write_timeout_ms / 4)));
+  const Reply rest = client.receive(answer_deadline);
+  CHECK(rest.closed);
+  CHECK(rest.bytes.size() < big_response_bytes);
+  check_still_serving(*server);
+}
+
 // The other side of the same path: a client that reads late, but reads, gets every byte
 // of the response, and the requests it pipelined behind it are answered after it, in
 // order, on the same connection.
 TEST_CASE("hostile: a client that reads late gets the whole response, then the next", "[hostile]") {
+  // Kept in memory; with CLIENT_BUFFERS_MB at 0, in a file on disk.
+  const std::string client_buffers_mb = GENERATE("64", "0");
+  INFO("CLIENT_BUFFERS_MB " << client_buffers_mb);
   TempDir dir;
-  auto server = start_hostile_server(dir, {{"SERVER_THREAD_COUNT", "1"}});
+  auto server = start_hostile_server(
+      dir, {{"SERVER_THREAD_COUNT", "1"}, {"CLIENT_BUFFERS_MB", client_buffers_mb}});
   RawClient client(server->port(), 4096);
   REQUIRE(client.send("GET /bad HTTP/1.1\r\nx-mode: big\r\n\r\n"
                       "GET /after HTTP/1.1\r\n\r\n"
                       "GET /last HTTP/1.1\r\nConnection: close\r\n\r\n"));
   // The big response is logged, most of it still unsent, before the client reads any.
   CHECK(logged_request(*server, client, "GET /bad"));
-  // Meanwhile the only serving thread is free for others.
+  // Meanwhile the only serving thread is free for others. (A thread that waited for
+  // this client instead would give up after WRITE_TIMEOUT_MS, as it has not read yet.)
   check_still_serving(*server);
 
   const Reply reply = client.receive(milliseconds(write_timeout_ms) + answer_deadline);

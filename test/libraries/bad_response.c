@@ -10,9 +10,10 @@
  *   hang          never returns
  *   empty         a zero-length body and no headers
  *   content-type  its own "Content-Type: application/x-test"
- *   announce      creates the file named by header x-announce-file, then takes 500 ms:
- *                 the file tells a test that the request is inside the handler
- *   anything else the body "ok" */
+ *   announce      takes 500 ms
+ *   anything else the body "ok"
+ * In every mode, a header x-announce-file makes it create that file first: the file
+ * tells a test that the request is inside the handler. */
 #include "flexilib.h"
 
 #include <signal.h>
@@ -63,7 +64,7 @@ static flexilib_response *with_big_body(flexilib_response *response) {
   return response;
 }
 
-static void announce_then_linger(const flexilib_request *request) {
+static void announce(const flexilib_request *request) {
   const flexilib_header *file_header = find_header(request, "x-announce-file");
   char path[512];
   if (file_header == NULL || file_header->value_len >= sizeof path) return;
@@ -71,8 +72,11 @@ static void announce_then_linger(const flexilib_request *request) {
   path[file_header->value_len] = '\0';
   FILE *file = fopen(path, "w");
   if (file != NULL) fclose(file);
-  const struct timespec linger = {0, 500 * 1000 * 1000};
-  nanosleep(&linger, NULL);
+}
+
+static void linger(void) {
+  const struct timespec half_a_second = {0, 500 * 1000 * 1000};
+  nanosleep(&half_a_second, NULL);
 }
 
 FLEXILIB_API flexilib_response *handle_request(flexilib_request *request) {
@@ -80,6 +84,7 @@ FLEXILIB_API flexilib_response *handle_request(flexilib_request *request) {
   flexilib_response *response = flexilib_alloc(sizeof *response);
   if (response == NULL) return NULL;
   *response = (flexilib_response){.ptr = ok, .len = 2};
+  announce(request);
 
   if (mode_is(request, "crlf-header")) with_header(response, &crlf_header);
   if (mode_is(request, "nul-header")) with_header(response, &nul_header);
@@ -93,7 +98,7 @@ FLEXILIB_API flexilib_response *handle_request(flexilib_request *request) {
   }
   if (mode_is(request, "empty")) *response = (flexilib_response){0};
   if (mode_is(request, "big")) return with_big_body(response);
-  if (mode_is(request, "announce")) announce_then_linger(request);
+  if (mode_is(request, "announce")) linger();
   if (mode_is(request, "crash")) raise(SIGSEGV);
   if (mode_is(request, "hang"))
     for (;;)

@@ -296,6 +296,7 @@ void ServerProcess::send_signal(int signal) {
 
 std::optional<int> ServerProcess::wait_exit(Deadline deadline) {
   if (pid_ <= 0 || exit_status_) return exit_status_;
+  const auto end = Clock::now() + deadline;
   eventually(
       [this] {
         int status = 0;
@@ -304,6 +305,10 @@ std::optional<int> ServerProcess::wait_exit(Deadline deadline) {
         return true;
       },
       deadline);
+  // Everything the process wrote is read once its outputs close: a test that reads
+  // stderr after the exit must see all of it, not what the readers had got so far.
+  std::unique_lock lock(mutex_);
+  changed_.wait_until(lock, end, [this] { return stdout_.closed && stderr_.closed; });
   return exit_status_;
 }
 

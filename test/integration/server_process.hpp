@@ -81,7 +81,7 @@ public:
   // To the server's main process only, as a service manager would send it.
   void send_signal(int signal);
   // The status as waitpid gives it (WIFEXITED...), or nullopt when still running at
-  // the deadline.
+  // the deadline. Once it has exited, all its output has been read (within the deadline).
   std::optional<int> wait_exit(Deadline deadline = 5s);
 
 private:

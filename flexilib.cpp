@@ -61,6 +61,7 @@ server::PipelineLimits pipeline_limits(const server::Settings &settings) {
   limits.keep_alive_seconds = settings.keep_alive_seconds;
   limits.timeouts = {settings.read_timeout_ms, settings.write_timeout_ms};
   limits.client_buffer_bytes = settings.client_buffer_bytes;
+  limits.client_spill_bytes = settings.client_spill_bytes;
   limits.upstream_timeouts = {settings.upstream_connect_timeout_ms,
                               settings.upstream_read_timeout_ms};
   return limits;

@@ -222,7 +222,7 @@ bool ConnectionStream::send_all(const char *data, size_t size) {
 }
 
 bool ConnectionStream::keep_unsent(const char *data, size_t size) {
-  return connection_.unsent.keep(data, size, client_buffers_);
+  return connection_.unsent.keep(data, size, client_buffers_, client_spill_);
 }
 
 // Bytes are kept but no more can be: those go out first, the thread waiting.

@@ -90,12 +90,13 @@ struct StreamTimeouts {
 
 class ConnectionStream final : public httplib::Stream {
 public:
-  // What the socket will not take at once is kept with the connection while
-  // `client_buffers` lasts (CLIENT_BUFFERS_MB); past it the thread waits for the client.
+  // What the socket will not take at once is kept with the connection, in memory
+  // (`client_buffers`, CLIENT_BUFFERS_MB) or on disk (`client_spill`, CLIENT_SPILL_MB);
+  // past both the thread waits for the client.
   ConnectionStream(Connection &connection, StreamBuffers &buffers, StreamTimeouts timeouts,
-                   MemoryBudget &client_buffers)
+                   MemoryBudget &client_buffers, MemoryBudget &client_spill)
       : connection_(connection), buffers_(buffers), timeouts_(timeouts),
-        client_buffers_(client_buffers) {}
+        client_buffers_(client_buffers), client_spill_(client_spill) {}
 
   // Reads whatever the socket has now, without waiting. Returns false on EOF or error.
   bool fill_without_waiting();
@@ -149,6 +150,7 @@ private:
   StreamBuffers &buffers_;
   StreamTimeouts timeouts_;
   MemoryBudget &client_buffers_;
+  MemoryBudget &client_spill_;
   int status_ = 0;
   bool head_written_ = false;
   size_t body_bytes_ = 0;

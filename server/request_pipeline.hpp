@@ -29,7 +29,8 @@ struct PipelineLimits {
   size_t max_requests_per_connection = 1000;
   int keep_alive_seconds = 5;
   StreamTimeouts timeouts;
-  size_t client_buffer_bytes = 64 << 20;        // CLIENT_BUFFERS_MB: for slow clients, all together
+  size_t client_buffer_bytes = 64 << 20;        // CLIENT_BUFFERS_MB: slow clients' memory
+  size_t client_spill_bytes = size_t(1) << 30;  // CLIENT_SPILL_MB: their responses on disk
   upstream::UpstreamTimeouts upstream_timeouts; // for rules that forward to an upstream
 };
 

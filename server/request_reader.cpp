@@ -19,8 +19,8 @@ RequestReader::Next closing(const ConnectionStream &stream) {
 } // namespace
 
 RequestReader::RequestReader(RequestPipeline &pipeline)
-    : pipeline_(pipeline), limits_(pipeline.limits()),
-      client_buffers_(limits_.client_buffer_bytes) {}
+    : pipeline_(pipeline), limits_(pipeline.limits()), client_buffers_(limits_.client_buffer_bytes),
+      client_spill_(limits_.client_spill_bytes) {}
 
 // Where a request's body is to be awaited, if anywhere. A request that will be refused
 // (a body over MAX_BODY_KB, Content-Length with Transfer-Encoding, a malformed chunk)
@@ -113,7 +113,7 @@ RequestReader::Next RequestReader::serve_arriving(Connection &connection, Connec
 
 RequestReader::Next RequestReader::serve(Connection &connection, ServingThread &thread) {
   StreamBuffers &buffers = thread.buffers;
-  ConnectionStream stream(connection, buffers, limits_.timeouts, client_buffers_);
+  ConnectionStream stream(connection, buffers, limits_.timeouts, client_buffers_, client_spill_);
   if (connection.receiving_body) return serve_arriving(connection, stream, thread);
   buffers.begin = 0;
   buffers.end = std::min(connection.pending.size(), buffers.input.size());

@@ -42,6 +42,7 @@ private:
   RequestPipeline &pipeline_;
   const PipelineLimits &limits_;
   MemoryBudget client_buffers_; // CLIENT_BUFFERS_MB: arriving bodies, unread responses
+  MemoryBudget client_spill_;   // CLIENT_SPILL_MB: unread responses on disk
 };
 
 } // namespace flexilib::server

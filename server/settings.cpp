@@ -117,6 +117,8 @@ SettingsResult parse_settings(const std::vector<std::string> &args, const EnvLoo
               [&](long v) { settings.max_connections = size_t(v); });
   read_number(env, "CLIENT_BUFFERS_MB", 0, 1024 * 1024, errors,
               [&](long v) { settings.client_buffer_bytes = size_t(v) << 20; });
+  read_number(env, "CLIENT_SPILL_MB", 0, 1024L * 1024 * 1024, errors,
+              [&](long v) { settings.client_spill_bytes = size_t(v) << 20; });
   read_number(env, "ADMIN_RECENT_REQUESTS", 0, 1000000, errors,
               [&](long v) { settings.recent_requests = size_t(v); });
   read_number(env, "HANDLER_TIMEOUT_MS", 1, 24 * 3600 * 1000, errors,
@@ -183,6 +185,8 @@ Limits (a request over one gets the status shown, then the connection closes):
                               (default 64): bodies still arriving, responses not yet
                               read; past it responses go to a file in TMPDIR (/tmp)
                               and a serving thread reads the body (chunked: 503)
+  CLIENT_SPILL_MB             disk for those responses, all together (default 1024);
+                              past it a serving thread waits for the client
   HANDLER_TIMEOUT_MS          a handler that runs longer (default 30000): the client
                               gets 504 and a new thread replaces the stuck one
   A request line over 8192 bytes gets 414 (cpp-httplib's compiled-in limit).

@@ -18,20 +18,21 @@ struct Settings {
   std::string config_path = "proxy.ini";  // first non-option argument
 
   // Limits on what a client may send or hold (see usage_text for each).
-  size_t max_body_bytes = 10 * 1024 * 1024; // MAX_BODY_KB
-  size_t max_head_bytes = 16 * 1024;        // MAX_HEADER_KB
-  size_t max_header_count = 100;            // MAX_HEADER_COUNT
-  int read_timeout_ms = 5000;               // READ_TIMEOUT_MS
-  int write_timeout_ms = 5000;              // WRITE_TIMEOUT_MS
-  int keep_alive_seconds = 5;               // KEEPALIVE_TIMEOUT_S
-  size_t max_connections = 10000;           // MAX_CONNECTIONS
-  size_t client_buffer_bytes = 64 << 20;    // CLIENT_BUFFERS_MB
-  size_t recent_requests = 1000;            // ADMIN_RECENT_REQUESTS: the admin ring
-  int shutdown_timeout_ms = 10000;          // SHUTDOWN_TIMEOUT_MS
-  int handler_timeout_ms = 30000;           // HANDLER_TIMEOUT_MS
-  int upstream_connect_timeout_ms = 2000;   // UPSTREAM_CONNECT_TIMEOUT_MS
-  int upstream_read_timeout_ms = 30000;     // UPSTREAM_READ_TIMEOUT_MS
-  bool supervise = true;                    // SUPERVISOR=off runs without one
+  size_t max_body_bytes = 10 * 1024 * 1024;    // MAX_BODY_KB
+  size_t max_head_bytes = 16 * 1024;           // MAX_HEADER_KB
+  size_t max_header_count = 100;               // MAX_HEADER_COUNT
+  int read_timeout_ms = 5000;                  // READ_TIMEOUT_MS
+  int write_timeout_ms = 5000;                 // WRITE_TIMEOUT_MS
+  int keep_alive_seconds = 5;                  // KEEPALIVE_TIMEOUT_S
+  size_t max_connections = 10000;              // MAX_CONNECTIONS
+  size_t client_buffer_bytes = 64 << 20;       // CLIENT_BUFFERS_MB
+  size_t client_spill_bytes = size_t(1) << 30; // CLIENT_SPILL_MB
+  size_t recent_requests = 1000;               // ADMIN_RECENT_REQUESTS: the admin ring
+  int shutdown_timeout_ms = 10000;             // SHUTDOWN_TIMEOUT_MS
+  int handler_timeout_ms = 30000;              // HANDLER_TIMEOUT_MS
+  int upstream_connect_timeout_ms = 2000;      // UPSTREAM_CONNECT_TIMEOUT_MS
+  int upstream_read_timeout_ms = 30000;        // UPSTREAM_READ_TIMEOUT_MS
+  bool supervise = true;                       // SUPERVISOR=off runs without one
 
   // The admin endpoint (admin/): loopback only unless a token guards it.
   std::string admin_address = "127.0.0.1"; // ADMIN_ADDRESS

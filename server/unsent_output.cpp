@@ -40,16 +40,17 @@ UnsentOutput::~UnsentOutput() {
   if (file_ >= 0) ::close(file_);
 }
 
-bool UnsentOutput::keep(const char *data, size_t size, MemoryBudget &budget) {
+bool UnsentOutput::keep(const char *data, size_t size, MemoryBudget &memory, MemoryBudget &disk) {
   const bool in_file = file_sent_ != file_size_;
-  if (!in_file && budget.add_to(budget_, size)) {
+  if (!in_file && memory.add_to(budget_, size)) {
     memory_.append(data, size);
     return true;
   }
-  return keep_in_file(data, size);
+  return keep_in_file(data, size, disk);
 }
 
-bool UnsentOutput::keep_in_file(const char *data, size_t size) {
+bool UnsentOutput::keep_in_file(const char *data, size_t size, MemoryBudget &disk) {
+  if (!disk.add_to(file_budget_, size)) return false;
   if (file_ < 0 && (file_ = open_unnamed_file()) < 0) return false;
   // Appended at its end: sendfile() reads at its own offset, not the file's.
   if (::lseek(file_, file_size_, SEEK_SET) != file_size_ || !write_all(file_, data, size)) {
@@ -103,6 +104,7 @@ void UnsentOutput::clear() {
   std::string().swap(memory_);
   memory_begin_ = 0;
   budget_.release();
+  file_budget_.release();
   if (file_ >= 0) ::close(file_);
   file_ = -1;
   file_size_ = file_sent_ = 0;

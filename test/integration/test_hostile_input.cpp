@@ -827,14 +827,18 @@ TEST_CASE("hostile: slow readers hold no thread and are dropped after WRITE_TIME
   check_still_serving(*server);
 }
 
-// A response that can be kept neither in memory (CLIENT_BUFFERS_MB) nor on disk (here
-// TMPDIR does not exist) makes the thread wait for the client, as long as
-// WRITE_TIMEOUT_MS allows, and give up on it with a line in the log.
+// A response that can be kept neither in memory (CLIENT_BUFFERS_MB) nor on disk (no
+// CLIENT_SPILL_MB, or a TMPDIR that does not exist) makes the thread wait for the
+// client, as long as WRITE_TIMEOUT_MS allows, and give up on it with a line in the log.
 TEST_CASE("hostile: with nowhere to keep a response, a slow reader is waited for, then dropped",
           "[hostile]") {
   TempDir dir;
+  const bool no_spill_budget = GENERATE(true, false);
+  INFO((no_spill_budget ? "CLIENT_SPILL_MB 0" : "TMPDIR missing"));
   auto server = start_hostile_server(dir, {{"CLIENT_BUFFERS_MB", "0"},
-                                           {"TMPDIR", dir.file("no-such-directory")},
+                                           no_spill_budget
+                                               ? std::pair{"CLIENT_SPILL_MB", "0"}
+                                               : std::pair{"TMPDIR", dir.file("no-such-directory")},
                                            {"SERVER_THREAD_COUNT", "1"}});
   RawClient client(server->port(), 4096);
   REQUIRE(client.send("GET /bad HTTP/1.1\r\nx-mode: big\r\n\r\n"));

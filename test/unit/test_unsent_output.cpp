@@ -63,14 +63,15 @@ std::string drain(UnsentOutput &unsent, SocketPair &pair) {
 } // namespace
 
 TEST_CASE("unsent bytes in memory, then in the file, arrive in order", "[unsent_output]") {
-  MemoryBudget budget(100 * 1024);
+  MemoryBudget budget(100 * 1024), disk(1024 * 1024);
   UnsentOutput unsent;
   const std::string first = pattern('a', 60 * 1024), second = pattern('m', 300 * 1024),
                     third = pattern('x', 10 * 1024);
-  REQUIRE(unsent.keep(first.data(), first.size(), budget));   // in memory
-  REQUIRE(unsent.keep(second.data(), second.size(), budget)); // over budget: in the file
-  REQUIRE(unsent.keep(third.data(), third.size(), budget));   // after the file, in it too
+  REQUIRE(unsent.keep(first.data(), first.size(), budget, disk));   // in memory
+  REQUIRE(unsent.keep(second.data(), second.size(), budget, disk)); // over budget: in the file
+  REQUIRE(unsent.keep(third.data(), third.size(), budget, disk));   // after the file, in it too
   CHECK(budget.used() == first.size());
+  CHECK(disk.used() == second.size() + third.size());
   CHECK_FALSE(unsent.empty());
 
   SocketPair pair;
@@ -78,25 +79,35 @@ TEST_CASE("unsent bytes in memory, then in the file, arrive in order", "[unsent_
   CHECK(unsent.empty());
   CHECK(unsent.sent() == first.size() + second.size() + third.size());
   CHECK(budget.used() == 0);
+  CHECK(disk.used() == 0);
+}
+
+TEST_CASE("past the disk budget, nothing more is kept", "[unsent_output]") {
+  MemoryBudget budget(0), disk(100);
+  UnsentOutput unsent;
+  const std::string bytes(60, 'd');
+  CHECK(unsent.keep(bytes.data(), bytes.size(), budget, disk));
+  CHECK_FALSE(unsent.keep(bytes.data(), bytes.size(), budget, disk));
+  CHECK(disk.used() == 60);
 }
 
 TEST_CASE("with no budget and no place for a file, nothing is kept", "[unsent_output]") {
-  MemoryBudget budget(0);
+  MemoryBudget budget(0), disk(1024 * 1024);
   UnsentOutput unsent;
   const char *previous = std::getenv("TMPDIR");
   const std::string saved = previous ? previous : "";
   ::setenv("TMPDIR", "/nonexistent/flexilib-test", 1);
-  CHECK_FALSE(unsent.keep("abc", 3, budget));
+  CHECK_FALSE(unsent.keep("abc", 3, budget, disk));
   previous ? ::setenv("TMPDIR", saved.c_str(), 1) : ::unsetenv("TMPDIR");
   CHECK(unsent.empty());
 }
 
 TEST_CASE("a reader that has gone away fails the send", "[unsent_output]") {
   std::signal(SIGPIPE, SIG_IGN); // as the server does: sendfile() has no MSG_NOSIGNAL
-  MemoryBudget budget(1024 * 1024);
+  MemoryBudget budget(1024 * 1024), disk(0);
   UnsentOutput unsent;
   const std::string bytes = pattern('q', 512 * 1024);
-  REQUIRE(unsent.keep(bytes.data(), bytes.size(), budget));
+  REQUIRE(unsent.keep(bytes.data(), bytes.size(), budget, disk));
   SocketPair pair;
   ::close(pair.receiver);
   pair.receiver = -1;

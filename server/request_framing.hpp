@@ -25,13 +25,13 @@ struct FramingVerdict {
 
 FramingVerdict check_framing(const RequestHead &head, const FramingLimits &limits);
 
-// The statuses a request is refused with before its body has been read (all but 503
-// come from the checks here; 503 is a body that outgrew CLIENT_BUFFERS_MB). After one,
-// the next bytes on the connection are not the start of a request: it closes, after
-// reading what the client is still sending, so that the refusal reaches it.
+// The statuses a request is refused with before its body has been read, by the checks
+// here or by cpp-httplib. After one, the next bytes on the connection are not the start
+// of a request: it closes, after reading what the client is still sending, so that the
+// refusal reaches it. (A 503 is a handler's or an upstream's answer, not a refusal.)
 constexpr bool is_refusal(int status) {
   return status == 400 || status == 408 || status == 413 || status == 414 || status == 431 ||
-         status == 501 || status == 503;
+         status == 501;
 }
 
 // The longest request line accepted: cpp-httplib's compiled-in limit (414 above it).

@@ -1,8 +1,9 @@
 // The request path, from a complete request (request_reader has collected it) to the
 // log line. cpp-httplib parses each request and writes each response; the steps in
-// between are ours, one function each, in this order: match the route, take a reference to the
-// library generation, build the C request, call the handler, translate its response, and, after the
-// response is written, let the library free its memory and record the request.
+// between are ours, one function each, in this order: match the route, take a
+// reference to the library generation, build the C request, call the handler,
+// translate its response, and, after the response is written, let the library free
+// its memory and record the request.
 #pragma once
 
 #include "loader/configuration.hpp"

@@ -11,9 +11,8 @@ namespace flexilib::server {
 namespace {
 
 // How a connection whose last response was `stream`'s ends.
-RequestReader::Next closing(const ConnectionStream &stream) {
-  return is_refusal(stream.response_status()) ? RequestReader::Next::linger
-                                              : RequestReader::Next::close;
+Ending closing(const ConnectionStream &stream) {
+  return is_refusal(stream.response_status()) ? Ending::linger : Ending::close;
 }
 
 } // namespace
@@ -25,10 +24,10 @@ RequestReader::RequestReader(RequestPipeline &pipeline)
 // Where a request's body is to be awaited, if anywhere. A request that will be refused
 // (a body over MAX_BODY_KB, Content-Length with Transfer-Encoding, a malformed chunk)
 // is served now: the refusal needs no body.
-RequestReader::BodyWait RequestReader::body_wait(std::string_view head, std::string_view after_head,
-                                                 size_t buffer_size, Arena &arena) const {
-  // Most requests have no body still to come: one quick scan says so.
-  const BodyFields fields = body_fields(head);
+RequestReader::BodyWait RequestReader::body_wait(std::string_view head, const BodyFields &fields,
+                                                 std::string_view after_head, size_t buffer_size,
+                                                 Arena &arena) const {
+  // Most requests have no body still to come: the fields say so.
   if (!fields.transfer_encoding &&
       (!fields.content_length || after_head.size() >= *fields.content_length))
     return BodyWait::none;
@@ -51,18 +50,18 @@ RequestReader::BodyWait RequestReader::body_wait(std::string_view head, std::str
 // Moves the request to the connection, to be collected there, if the CLIENT_BUFFERS_MB
 // budget allows; false when it does not, and a thread reads the body instead.
 bool RequestReader::start_arriving(Connection &connection, ConnectionStream &stream,
-                                   std::string_view received, size_t head_length) {
+                                   std::string_view received, size_t head_length,
+                                   const BodyFields &fields) {
   ArrivingRequest &arriving = connection.arriving;
-  const std::string_view head = received.substr(0, head_length);
-  const BodyFields fields = body_fields(head);
   const std::optional<size_t> body = fields.content_length;
   // A Content-Length body reserves all it will need; a chunked one, what it has so far.
   const size_t first_share = body ? head_length + *body : received.size();
   arriving.budget = client_buffers_.reserve(first_share);
   if (!arriving.budget) return false;
   arriving.bytes.assign(received.begin(), received.end());
-  arriving.length = first_share;
-  if (!body) {
+  if (body) {
+    arriving.length = first_share;
+  } else {
     arriving.chunked.emplace(limits_.framing.max_body_bytes);
     arriving.chunked->feed(received.substr(head_length));
   }
@@ -79,12 +78,12 @@ bool RequestReader::start_arriving(Connection &connection, ConnectionStream &str
 
 // Collects more of the connection's arriving request and, once it is complete, serves
 // it from the thread's buffers, which hold it for as long as that takes.
-RequestReader::Next RequestReader::serve_arriving(Connection &connection, ConnectionStream &stream,
-                                                  ServingThread &thread) {
+Ending RequestReader::serve_arriving(Connection &connection, ConnectionStream &stream,
+                                     ServingThread &thread) {
   ArrivingRequest &arriving = connection.arriving;
   const Arrival arrival = receive_arriving(connection);
-  if (arrival == Arrival::closed) return Next::close;
-  if (arrival == Arrival::waiting) return Next::wait_for_more;
+  if (arrival == Arrival::closed) return Ending::close;
+  if (arrival == Arrival::waiting) return Ending::none;
   connection.receiving_body = false;
   if (arrival == Arrival::out_of_budget) {
     write_diagnostic(connection.peer + ": chunked body outgrew CLIENT_BUFFERS_MB (" +
@@ -92,7 +91,7 @@ RequestReader::Next RequestReader::serve_arriving(Connection &connection, Connec
     stream.write_refusal(503);
     stream.flush();
     arriving = {};
-    return Next::linger;
+    return Ending::linger;
   }
 
   StreamBuffers &buffers = thread.buffers;
@@ -107,11 +106,11 @@ RequestReader::Next RequestReader::serve_arriving(Connection &connection, Connec
   std::swap(buffers.input, arriving.bytes);
   buffers.begin = buffers.end = 0;
   arriving = {}; // frees the request's memory and gives its budget back
-  if (keep_open && all_read) return Next::wait_for_more;
+  if (keep_open && all_read) return Ending::none;
   return closing(stream);
 }
 
-RequestReader::Next RequestReader::serve(Connection &connection, ServingThread &thread) {
+Ending RequestReader::serve(Connection &connection, ServingThread &thread) {
   StreamBuffers &buffers = thread.buffers;
   ConnectionStream stream(connection, buffers, limits_.timeouts, client_buffers_, client_spill_);
   if (connection.receiving_body) return serve_arriving(connection, stream, thread);
@@ -124,7 +123,7 @@ RequestReader::Next RequestReader::serve(Connection &connection, ServingThread &
     const bool open = stream.fill_without_waiting();
     const size_t head_length = find_head_end(buffers.unread());
     if (head_length == 0) {
-      if (!open) return Next::close;
+      if (!open) return Ending::close;
       const std::string_view unread = buffers.unread();
       const bool line_too_long =
           unread.substr(0, max_request_line + 1).find('\n') == std::string_view::npos &&
@@ -137,42 +136,43 @@ RequestReader::Next RequestReader::serve(Connection &connection, ServingThread &
                          " bytes, answered " + std::to_string(status));
         stream.write_refusal(status);
         stream.flush();
-        return Next::linger;
+        return Ending::linger;
       }
       // The head is still arriving: keep what came and wait without a thread.
       connection.pending.assign(buffers.unread());
       if (connection.head_started == 0 && !connection.pending.empty())
         connection.head_started = Clock::now().time_since_epoch().count();
-      return Next::wait_for_more;
+      return Ending::none;
     }
     // A body is awaited like the head, without a thread, so that clients sending it
     // a byte at a time hold none: one that fits in the buffer must arrive within
     // READ_TIMEOUT_MS; a larger one, or a chunked one, is collected with the connection
     // while the CLIENT_BUFFERS_MB budget lasts and may not pause for longer.
-    const BodyWait wait =
-        body_wait(buffers.unread().substr(0, head_length), buffers.unread().substr(head_length),
-                  buffers.input.size(), thread.arena);
+    const std::string_view head = buffers.unread().substr(0, head_length);
+    const BodyFields fields = body_fields(head); // one scan: most requests stop here
+    const BodyWait wait = body_wait(head, fields, buffers.unread().substr(head_length),
+                                    buffers.input.size(), thread.arena);
     if (wait == BodyWait::with_connection &&
-        start_arriving(connection, stream, buffers.unread(), head_length)) {
+        start_arriving(connection, stream, buffers.unread(), head_length, fields)) {
       buffers.begin = buffers.end; // moved to the connection
       return serve_arriving(connection, stream, thread);
     }
     if (wait == BodyWait::in_buffer) {
-      if (!open) return Next::close;
+      if (!open) return Ending::close;
       connection.pending.assign(buffers.unread());
       if (connection.head_started == 0)
         connection.head_started = Clock::now().time_since_epoch().count();
-      return Next::wait_for_more;
+      return Ending::none;
     }
     connection.head_started = 0;
     const bool last =
         !open || connection.requests_served + 1 >= limits_.max_requests_per_connection;
     if (!pipeline_.serve_one(connection, stream, thread, head_length, last)) return closing(stream);
-    if (buffers.unread().empty()) return Next::wait_for_more;
+    if (buffers.unread().empty()) return Ending::none;
     if (!connection.unsent.empty()) {
       // The client is not reading: its next pipelined request waits until it has.
       connection.pending.assign(buffers.unread());
-      return Next::wait_for_more;
+      return Ending::none;
     }
   }
 }

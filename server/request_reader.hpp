@@ -8,6 +8,7 @@
 
 #include "server/connection.hpp"
 #include "server/memory_budget.hpp"
+#include "server/request_head.hpp"
 #include "server/request_pipeline.hpp"
 #include "server/serving_thread.hpp"
 
@@ -15,29 +16,29 @@
 
 namespace flexilib::server {
 
+using Ending = Connection::Ending;
+
 class RequestReader {
 public:
   explicit RequestReader(RequestPipeline &pipeline);
 
-  // linger: close after a refusal, once the client has stopped sending (Connection).
-  enum class Next { wait_for_more, close, linger };
-
   // Serves every complete request buffered on the connection (reading what the
-  // socket already has), and says whether to wait for more or close. Runs on a
+  // socket already has), and says how the connection ends: not yet (wait for more),
+  // closed, or lingering after a refusal (see Connection::Ending). Runs on a
   // serving thread that owns the connection for the duration. A response the socket
   // would not take whole is left in connection.unsent, and serving stops there: the
   // caller sends the rest when the client reads it, then closes or calls again.
-  Next serve(Connection &connection, ServingThread &thread);
+  Ending serve(Connection &connection, ServingThread &thread);
 
   const PipelineLimits &limits() const { return limits_; }
 
 private:
   enum class BodyWait { none, in_buffer, with_connection };
-  BodyWait body_wait(std::string_view head, std::string_view after_head, size_t buffer_size,
-                     Arena &arena) const;
+  BodyWait body_wait(std::string_view head, const BodyFields &fields, std::string_view after_head,
+                     size_t buffer_size, Arena &arena) const;
   bool start_arriving(Connection &connection, ConnectionStream &stream, std::string_view received,
-                      size_t head_length);
-  Next serve_arriving(Connection &connection, ConnectionStream &stream, ServingThread &thread);
+                      size_t head_length, const BodyFields &fields);
+  Ending serve_arriving(Connection &connection, ConnectionStream &stream, ServingThread &thread);
 
   RequestPipeline &pipeline_;
   const PipelineLimits &limits_;

@@ -202,13 +202,10 @@ void WorkerPool::serve(Connection &connection, ServingThread &thread) {
   connection.busy.exchange(true, std::memory_order_acq_rel);
   if (connection.lingering) return discard_input(connection);
   if (connection.waiting_to_send && !send_more(connection)) return;
-  const RequestReader::Next next = reader_.serve(connection, thread);
+  connection.ending = reader_.serve(connection, thread);
   if (thread.replaced) return close_connection(connection);
-  connection.ending = next == RequestReader::Next::linger  ? Connection::Ending::linger
-                      : next == RequestReader::Next::close ? Connection::Ending::close
-                                                           : Connection::Ending::none;
   if (!connection.unsent.empty()) return wait_until_writable(connection, true);
-  if (connection.ending != Connection::Ending::none || stopping_) return end(connection);
+  if (connection.ending != Ending::none || stopping_) return end(connection);
   connection.last_active = now_ticks();
   hand_back(connection, connection_events);
 }
@@ -226,7 +223,7 @@ bool WorkerPool::send_more(Connection &connection) {
     wait_until_writable(connection, connection.unsent.sent() != sent_before);
     return false;
   case SendProgress::done:
-    if (connection.ending == Connection::Ending::none) return true;
+    if (connection.ending == Ending::none) return true;
     end(connection);
     return false;
   }
@@ -243,8 +240,7 @@ void WorkerPool::wait_until_writable(Connection &connection, bool progressed) {
 
 // Closes the connection, or lets it linger (see Connection::Ending).
 void WorkerPool::end(Connection &connection) {
-  if (connection.ending != Connection::Ending::linger || stopping_)
-    return close_connection(connection);
+  if (connection.ending != Ending::linger || stopping_) return close_connection(connection);
   ::shutdown(connection.fd, SHUT_WR);   // the client sees the response end here
   connection.last_active = now_ticks(); // and READ_TIMEOUT_MS from now it is closed
   connection.lingering = true;
@@ -313,7 +309,7 @@ void WorkerPool::keep_house() {
     threads_changed_.wait_for(lock, housekeeping_interval);
     if (stopping_) break;
     lock.unlock();
-    close_idle_connections();
+    close_overdue_connections();
     if (!stopping_) arm(listen_fd_, &listener_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_MOD);
     lock.lock();
     replace_stuck_threads();
@@ -323,7 +319,7 @@ void WorkerPool::keep_house() {
 // Closing a connection from here would race with a thread taking it, so the sweep
 // only shuts the socket down: epoll then reports it, and the thread that takes it
 // reads end-of-file (or fails to write) and closes it like any other.
-void WorkerPool::close_idle_connections() {
+void WorkerPool::close_overdue_connections() {
   const Clock::rep now = now_ticks();
   std::lock_guard lock(connections_mutex_);
   for (auto &[raw, connection] : connections_) {

@@ -73,7 +73,7 @@ private:
   void hand_back(Connection &connection, uint32_t events);
   void close_connection(Connection &connection);
   void keep_house();
-  void close_idle_connections();
+  void close_overdue_connections();
   struct Overdue {
     bool due = false;
     std::string why; // for the log; empty for a silent close

@@ -261,6 +261,12 @@ TEST_CASE("cloudflare: a request over its CPU-time limit gets error 1102", "[faa
   REQUIRE(under);
   CHECK(under->status == 200);
   CHECK(under->body == "burned\n");
+  // A 503 is the Worker's answer, not a refusal of the request: the connection goes on.
+  const std::string both = raw_request(server->port(), "GET /burn?ms=100 HTTP/1.1\r\n\r\n"
+                                                       "GET /burn?ms=0 HTTP/1.1\r\n"
+                                                       "Connection: close\r\n\r\n");
+  CHECK(both.starts_with("HTTP/1.1 503 "));
+  CHECK(both.find("burned\n") != std::string::npos);
 }
 
 TEST_CASE("faas: invalid provider settings are refused with their line", "[faas]") {

@@ -4,6 +4,7 @@
 // process loads the configuration, starts the serving threads and waits for signals:
 // SIGHUP reloads the configuration, SIGINT/SIGTERM drain requests and stop.
 #include "admin/admin_server.hpp"
+#include "faas/lambda_api_server.hpp"
 #include "loader/configuration.hpp"
 #include "process/crash_page.hpp"
 #include "process/supervisor.hpp"
@@ -71,6 +72,15 @@ admin::AdminOptions admin_options(const server::Settings &settings) {
   return {settings.admin_address, settings.admin_port.value_or(0), settings.admin_token};
 }
 
+// The Invoke API's threads run invocations as the serving threads do (as many at
+// once, the same arena size); their requests are figures of their own stats ring and
+// crash-page slots, numbered after the serving threads.
+faas::LambdaApiOptions lambda_api_options(const server::Settings &settings) {
+  return {settings.lambda_api_address,     settings.lambda_api_port.value_or(0),
+          settings.thread_count,           settings.preallocation_bytes,
+          unsigned(settings.thread_count), unsigned(settings.thread_count)};
+}
+
 // Waits for SIGINT/SIGTERM, reloading the configuration on each SIGHUP meanwhile.
 int wait_for_stop_signal(const sigset_t &signals, loader::Configuration &configuration) {
   for (;;) {
@@ -113,7 +123,8 @@ int serve(const server::Settings &settings, const server::Listener &listener,
   pthread_sigmask(SIG_BLOCK, &signals, nullptr); // the serving threads inherit this
   std::signal(SIGPIPE, SIG_IGN);                 // a closed stdout must not kill us
 
-  stats::RequestStats request_stats(settings.thread_count, settings.recent_requests);
+  stats::RequestStats request_stats(settings.thread_count + (settings.lambda_api_port ? 1 : 0),
+                                    settings.recent_requests);
   loader::Configuration configuration(settings.config_path, server::write_diagnostic,
                                       &request_stats);
   if (!configuration.reload().applied) return 1;
@@ -139,10 +150,21 @@ int serve(const server::Settings &settings, const server::Listener &listener,
     server::write_diagnostic("admin listening on " + admin_server->where());
   }
 
+  std::optional<faas::LambdaApiServer> lambda_api;
+  if (settings.lambda_api_port) {
+    lambda_api.emplace(lambda_api_options(settings), configuration, &request_stats, crash_page);
+    if (const std::string error = lambda_api->start(); !error.empty()) {
+      server::write_diagnostic(error);
+      return 1;
+    }
+    server::write_diagnostic("lambda api listening on " + lambda_api->where());
+  }
+
   const int signal = wait_for_stop_signal(signals, configuration);
   server::write_diagnostic(std::string("stopping on ") + strsignal(signal) +
                            ": finishing requests in flight");
   if (admin_server) admin_server->stop();
+  if (lambda_api) lambda_api->stop();
   drain(pool, signals, settings.shutdown_timeout_ms);
   return 0;
 }
@@ -160,6 +182,13 @@ int run_server(const server::Settings &settings) {
   if (!config_is_valid(settings.config_path)) return 1;
   if (const std::string refusal =
           settings.admin_port ? admin::refusal_at_start(admin_options(settings)) : "";
+      !refusal.empty()) {
+    server::write_diagnostic(refusal);
+    return 1;
+  }
+  if (const std::string refusal =
+          settings.lambda_api_port ? faas::lambda_api_refusal_at_start(lambda_api_options(settings))
+                                   : "";
       !refusal.empty()) {
     server::write_diagnostic(refusal);
     return 1;

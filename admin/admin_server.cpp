@@ -3,60 +3,19 @@
 
 #include "admin/admin_checks.hpp"
 
-#include <arpa/inet.h>
-#include <cerrno>
 #include <cstring>
 #include <exception>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace flexilib::admin {
 
 namespace {
 
+using server::address_and_port;
+
 // Two threads: one admin request may take long (a reload loading a library) without
 // holding up /healthz.
 constexpr size_t admin_threads = 2;
 constexpr size_t max_admin_body_bytes = 64 * 1024;
-
-std::string address_and_port(const std::string &address, int port) {
-  const std::string host = address.find(':') == std::string::npos ? address : "[" + address + "]";
-  return host + ":" + std::to_string(port);
-}
-
-// cpp-httplib's default sets SO_REUSEPORT, which would let a second flexilib bind the
-// same admin port and have the kernel share requests between the two servers.
-void set_reuse_address(int socket) {
-  const int on = 1;
-  ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-}
-
-// The errno of binding a socket as the admin server binds its own; 0 when it can.
-int bind_error(const std::string &address, int port) {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  auto &v4 = reinterpret_cast<sockaddr_in &>(storage);
-  auto &v6 = reinterpret_cast<sockaddr_in6 &>(storage);
-  if (::inet_pton(AF_INET, address.c_str(), &v4.sin_addr) == 1) {
-    v4.sin_family = AF_INET;
-    v4.sin_port = htons(uint16_t(port));
-    length = sizeof v4;
-  } else if (::inet_pton(AF_INET6, address.c_str(), &v6.sin6_addr) == 1) {
-    v6.sin6_family = AF_INET6;
-    v6.sin6_port = htons(uint16_t(port));
-    length = sizeof v6;
-  } else {
-    return EINVAL;
-  }
-  const int socket = ::socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (socket < 0) return errno;
-  set_reuse_address(socket);
-  const int error = ::bind(socket, reinterpret_cast<sockaddr *>(&storage), length) == 0 ? 0 : errno;
-  ::close(socket);
-  return error;
-}
 
 std::string loopback_refusal(const AdminOptions &options) {
   if (!options.token.empty() || is_loopback_address(options.address)) return {};
@@ -75,12 +34,13 @@ std::string cannot_listen(const AdminOptions &options, int error) {
 std::string refusal_at_start(const AdminOptions &options) {
   if (std::string refusal = loopback_refusal(options); !refusal.empty()) return refusal;
   if (options.port == 0) return {};
-  const int error = bind_error(options.address, options.port);
+  const int error = server::bind_error(options.address, options.port);
   return error == 0 ? std::string() : cannot_listen(options, error);
 }
 
 AdminServer::AdminServer(AdminOptions options, AdminContext context)
-    : options_(std::move(options)), context_(std::move(context)) {}
+    : options_(std::move(options)), context_(std::move(context)),
+      listener_("flexilib-admin", admin_threads) {}
 
 AdminServer::~AdminServer() {
   stop();
@@ -92,7 +52,7 @@ void AdminServer::install_handlers() {
   // before cpp-httplib would try to read one: `curl -X POST` sends no
   // Content-Length, which cpp-httplib 0.11 would refuse with 400. A request with a
   // body reaches answer() once cpp-httplib has read it.
-  server_.set_pre_routing_handler(
+  listener_.server().set_pre_routing_handler(
       [this](const httplib::Request &request, httplib::Response &response) {
         if (request.has_header("Content-Length") || request.has_header("Transfer-Encoding"))
           return httplib::Server::HandlerResponse::Unhandled;
@@ -102,8 +62,9 @@ void AdminServer::install_handlers() {
   const auto handler = [this](const httplib::Request &request, httplib::Response &response) {
     answer(request, response);
   };
-  server_.Get(".*", handler).Post(".*", handler).Put(".*", handler);
-  server_.Patch(".*", handler).Delete(".*", handler).Options(".*", handler);
+  httplib::Server &server = listener_.server();
+  server.Get(".*", handler).Post(".*", handler).Put(".*", handler);
+  server.Patch(".*", handler).Delete(".*", handler).Options(".*", handler);
   // cpp-httplib's own answers (400 for a malformed request, 413) get a JSON body.
   const httplib::Server::HandlerWithResponse json_error = [](const httplib::Request &,
                                                              httplib::Response &response) {
@@ -112,8 +73,8 @@ void AdminServer::install_handlers() {
                "cpp-httplib refused the request (HTTP " + std::to_string(response.status) + ")");
     return httplib::Server::HandlerResponse::Handled;
   };
-  server_.set_error_handler(json_error);
-  server_.set_exception_handler(
+  server.set_error_handler(json_error);
+  server.set_exception_handler(
       [](const httplib::Request &, httplib::Response &response, std::exception_ptr failure) {
         std::string what = "internal error";
         try {
@@ -130,47 +91,22 @@ std::string AdminServer::start() {
   if (std::string refusal = loopback_refusal(options_); !refusal.empty()) return refusal;
 
   install_handlers();
-  server_.set_socket_options(set_reuse_address);
   // One request a connection: a client keeping its connection open cannot hold one
   // of the two threads for the keep-alive time.
-  server_.set_keep_alive_max_count(1);
-  server_.set_payload_max_length(max_admin_body_bytes);
-  server_.new_task_queue = [this] {
-    mark_loop_started(); // cpp-httplib calls this once its loop is running
-    return new httplib::ThreadPool(admin_threads); // cpp-httplib owns and deletes it
-  };
-
-  port_ = options_.port == 0
-              ? server_.bind_to_any_port(options_.address)
-              : (server_.bind_to_port(options_.address, options_.port) ? options_.port : -1);
-  if (port_ < 0) return cannot_listen(options_, errno);
-
-  thread_ = std::thread([this] {
-    ::pthread_setname_np(::pthread_self(), "flexilib-admin");
-    server_.listen_after_bind();
-    mark_loop_started(); // also when the loop failed before it began
-  });
-  std::unique_lock lock(loop_mutex_);
-  loop_changed_.wait(lock, [this] { return loop_started_; });
+  listener_.server().set_keep_alive_max_count(1);
+  listener_.server().set_payload_max_length(max_admin_body_bytes);
+  if (const int error = listener_.start(options_.address, options_.port); error != 0)
+    return cannot_listen(options_, error);
   return {};
 }
 
-void AdminServer::mark_loop_started() {
-  {
-    std::lock_guard lock(loop_mutex_);
-    loop_started_ = true;
-  }
-  loop_changed_.notify_all();
-}
-
 void AdminServer::stop() {
-  if (!thread_.joinable()) return;
-  server_.stop();
-  thread_.join();
+  listener_.stop();
 }
 
 std::string AdminServer::where() const {
-  return address_and_port(options_.address, port_ < 0 ? options_.port : port_);
+  return address_and_port(options_.address,
+                          listener_.port() < 0 ? options_.port : listener_.port());
 }
 
 void AdminServer::answer(const httplib::Request &request, httplib::Response &response) {

@@ -6,12 +6,10 @@
 #pragma once
 
 #include "admin/endpoints.hpp"
+#include "server/side_listener.hpp"
 
-#include <condition_variable>
 #include <httplib.h>
-#include <mutex>
 #include <string>
-#include <thread>
 
 namespace flexilib::admin {
 
@@ -49,19 +47,10 @@ public:
 private:
   void install_handlers();
   void answer(const httplib::Request &request, httplib::Response &response);
-  void mark_loop_started();
 
   const AdminOptions options_;
   AdminContext context_;
-  httplib::Server server_;
-  int port_ = -1;
-  std::thread thread_;
-
-  // cpp-httplib's stop() does nothing until its loop has begun, so start() waits
-  // for the loop before returning and stop() can never be lost.
-  std::mutex loop_mutex_;
-  std::condition_variable loop_changed_;
-  bool loop_started_ = false;
+  server::SideListener listener_;
 };
 
 } // namespace flexilib::admin

@@ -2,6 +2,7 @@
 // HTTP APIs do (AWS's "Working with AWS Lambda proxy integrations for HTTP APIs").
 #include "faas/lambda_event.hpp"
 
+#include "faas/base64.hpp"
 #include "http/token.hpp"
 
 #include <nlohmann/json.hpp>
@@ -15,42 +16,6 @@ namespace flexilib::faas {
 namespace {
 
 using Json = nlohmann::ordered_json; // AWS's documented field order, for readable output
-
-constexpr std::string_view base64_alphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string base64_encode(std::string_view bytes) {
-  std::string text;
-  text.reserve((bytes.size() + 2) / 3 * 4);
-  for (size_t at = 0; at < bytes.size(); at += 3) {
-    const size_t count = std::min<size_t>(3, bytes.size() - at);
-    uint32_t group = 0;
-    for (size_t i = 0; i < 3; ++i)
-      group = group << 8 | (i < count ? uint8_t(bytes[at + i]) : 0);
-    for (size_t i = 0; i < 4; ++i)
-      text += i <= count ? base64_alphabet[(group >> (18 - 6 * i)) & 63] : '=';
-  }
-  return text;
-}
-
-// Decodes standard base64 (padding optional); false on any other character.
-bool base64_decode(std::string_view text, std::string &bytes) {
-  while (!text.empty() && text.back() == '=')
-    text.remove_suffix(1);
-  uint32_t group = 0;
-  int bits = 0;
-  for (char c : text) {
-    const size_t value = base64_alphabet.find(c);
-    if (value == std::string_view::npos) return false;
-    group = group << 6 | uint32_t(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      bytes += char((group >> bits) & 0xff);
-    }
-  }
-  return true;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';

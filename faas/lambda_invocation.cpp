@@ -23,26 +23,12 @@ int64_t remaining_time_ms(const flexilib_lambda_context *context) {
   return std::max<int64_t>(0, context->deadline_ms - epoch_ms_now());
 }
 
-// Lambda's function name for a library: "build/libapi.so" -> "api".
-std::string function_name(const std::string &path) {
-  std::string name = path.substr(path.rfind('/') + 1);
-  if (name.starts_with("lib")) name.erase(0, 3);
-  if (const size_t dot = name.find(".so"); dot != std::string::npos) name.erase(dot);
-  return name;
-}
-
 // The process's peak resident memory: the server and every library share one
 // process, so this is an upper bound of what the function would use alone.
 int max_memory_used_mb() {
   struct rusage usage {};
   ::getrusage(RUSAGE_SELF, &usage);
   return int((usage.ru_maxrss + 1023) / 1024);
-}
-
-// One write(2) per line, like the server's other diagnostics, so lines stay whole.
-void write_log_line(std::string line) {
-  line += '\n';
-  [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, line.data(), line.size());
 }
 
 HttpResponseParts api_gateway_error(int status, std::string_view message) {
@@ -55,56 +41,104 @@ HttpResponseParts api_gateway_error(int status, std::string_view message) {
 
 } // namespace
 
+std::string lambda_function_name(std::string_view library_path) {
+  std::string name(library_path.substr(library_path.rfind('/') + 1));
+  if (name.starts_with("lib")) name.erase(0, 3);
+  if (const size_t dot = name.find(".so"); dot != std::string::npos) name.erase(dot);
+  return name;
+}
+
+LambdaInvocation::LambdaInvocation(const loader::Library &library, const RouteProfile &profile,
+                                   bool cold, bool keep_log)
+    : library_(library), profile_(profile), cold_(cold), keep_log_(keep_log),
+      request_id_(random_request_id()) {}
+
+// One write(2) per line, like the server's other diagnostics, so lines stay whole.
+void LambdaInvocation::write_line(std::string line) {
+  line += '\n';
+  [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, line.data(), line.size());
+  if (keep_log_) log_ += line;
+}
+
+void LambdaInvocation::log_error(std::string_view message) {
+  write_line(request_id_ + " ERROR " + std::string(message));
+}
+
+HandlerCall LambdaInvocation::call(const std::string &event) {
+  const std::string name = lambda_function_name(library_.path());
+  const int64_t now_ms = epoch_ms_now();
+  const flexilib_lambda_context context{
+      request_id_.c_str(),          name.c_str(),     "$LATEST", uint32_t(profile_.memory_mb),
+      now_ms + profile_.timeout_ms, remaining_time_ms};
+
+  write_line(start_line(request_id_));
+  size_t result_length = 0;
+  const auto start = Clock::now();
+  const char *result =
+      library_.lambda_handler()(event.c_str(), event.size(), &context, &result_length);
+  const double duration_ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+
+  timed_out_ = duration_ms > profile_.timeout_ms;
+  reported_ms_ = timed_out_ ? double(profile_.timeout_ms) : duration_ms;
+  billed_ms_ = billed_duration_ms(reported_ms_);
+  HandlerCall outcome{HandlerCall::Verdict::result, {}, {}};
+  if (result != nullptr) outcome.result = {result, result_length};
+  if (timed_out_) {
+    outcome.verdict = HandlerCall::Verdict::timed_out;
+    outcome.error_line = timeout_line(epoch_ms_now(), request_id_, profile_.timeout_ms);
+  } else if (result == nullptr) {
+    outcome.verdict = HandlerCall::Verdict::no_result;
+    outcome.error_line = request_id_ + " ERROR lambda_handler returned NULL (an unhandled error)";
+  } else if (result_length > lambda_payload_limit) {
+    outcome.verdict = HandlerCall::Verdict::result_too_large;
+    outcome.error_line = request_id_ + " ERROR response of " + std::to_string(result_length) +
+                         " bytes exceeds Lambda's 6291456-byte payload limit";
+  }
+  if (!outcome.error_line.empty()) write_line(outcome.error_line);
+  return outcome;
+}
+
+void LambdaInvocation::finish() {
+  write_line(end_line(request_id_));
+  InvocationReport report{request_id_,          reported_ms_, profile_.memory_mb,
+                          max_memory_used_mb(), {},           timed_out_};
+  if (cold_) report.init_duration_ms = library_.load_ms() + library_.init_ms();
+  write_line(report_line(report));
+}
+
 LambdaOutcome invoke_lambda(const loader::Library &library, const RouteProfile &profile,
                             const HttpRequestView &request, bool cold) {
   LambdaOutcome outcome;
-  const std::string request_id = random_request_id();
-  const int64_t now_ms = epoch_ms_now();
-  const std::string event = build_lambda_event(request, {random_request_id(), now_ms});
+  const std::string event = build_lambda_event(request, {random_request_id(), epoch_ms_now()});
   // Lambda refuses the invocation before running anything: no START/REPORT lines.
   if (event.size() > lambda_payload_limit) {
     outcome.response = api_gateway_error(413, "Request Entity Too Large");
     return outcome;
   }
-  const std::string name = function_name(library.path());
-  const flexilib_lambda_context lambda_context{
-      request_id.c_str(),          name.c_str(),     "$LATEST", uint32_t(profile.memory_mb),
-      now_ms + profile.timeout_ms, remaining_time_ms};
-
-  write_log_line(start_line(request_id));
-  size_t result_length = 0;
-  const auto start = Clock::now();
-  const char *result =
-      library.lambda_handler()(event.c_str(), event.size(), &lambda_context, &result_length);
-  const double duration_ms =
-      std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  LambdaInvocation invocation(library, profile, cold);
+  const HandlerCall call = invocation.call(event);
   outcome.invoked = true;
-
-  const bool timed_out = duration_ms > profile.timeout_ms;
-  const double reported_ms = timed_out ? double(profile.timeout_ms) : duration_ms;
-  outcome.billed_ms = billed_duration_ms(reported_ms);
-  if (timed_out) {
-    write_log_line(timeout_line(epoch_ms_now(), request_id, profile.timeout_ms));
+  outcome.billed_ms = invocation.billed_ms();
+  switch (call.verdict) {
+  case HandlerCall::Verdict::timed_out:
     outcome.response = api_gateway_error(503, "Service Unavailable");
-  } else if (result == nullptr) {
-    write_log_line(request_id + " ERROR lambda_handler returned NULL (an unhandled error)");
+    break;
+  case HandlerCall::Verdict::no_result:
     outcome.response = api_gateway_error(500, "Internal Server Error");
-  } else if (result_length > lambda_payload_limit) {
-    write_log_line(request_id + " ERROR response of " + std::to_string(result_length) +
-                   " bytes exceeds Lambda's 6291456-byte payload limit");
+    break;
+  case HandlerCall::Verdict::result_too_large:
     outcome.response = api_gateway_error(502, "Internal Server Error");
-  } else {
-    outcome.response = map_lambda_result({result, result_length});
+    break;
+  case HandlerCall::Verdict::result:
+    outcome.response = map_lambda_result(call.result);
     if (!outcome.response.error.empty()) {
-      write_log_line(request_id + " ERROR invalid response: " + outcome.response.error);
+      invocation.log_error("invalid response: " + outcome.response.error);
       outcome.response = api_gateway_error(500, "Internal Server Error");
     }
+    break;
   }
-  write_log_line(end_line(request_id));
-  InvocationReport report{request_id,           reported_ms, profile.memory_mb,
-                          max_memory_used_mb(), {},          timed_out};
-  if (cold) report.init_duration_ms = library.load_ms() + library.init_ms();
-  write_log_line(report_line(report));
+  invocation.finish();
   return outcome;
 }
 

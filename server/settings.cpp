@@ -83,6 +83,28 @@ void read_admin_settings(const EnvLookup &env, Settings &settings,
   }
 }
 
+// LAMBDA_API_PORT ("off", the default, or a port) and LAMBDA_API_ADDRESS (numeric).
+void read_lambda_api_settings(const EnvLookup &env, Settings &settings,
+                              std::vector<std::string> &errors) {
+  if (const char *port = env("LAMBDA_API_PORT")) {
+    if (std::string_view(port) == "off")
+      settings.lambda_api_port.reset();
+    else if (auto value = parse_number(port, 0, 65535))
+      settings.lambda_api_port = int(*value);
+    else
+      errors.push_back(std::string("LAMBDA_API_PORT=\"") + port +
+                       "\" is neither off nor a whole number from 0 to 65535");
+  }
+  if (const char *address = env("LAMBDA_API_ADDRESS")) {
+    in6_addr parsed{};
+    if (::inet_pton(AF_INET, address, &parsed) == 1 || ::inet_pton(AF_INET6, address, &parsed) == 1)
+      settings.lambda_api_address = address;
+    else
+      errors.push_back(std::string("LAMBDA_API_ADDRESS=\"") + address +
+                       "\" is not a numeric IPv4 or IPv6 address");
+  }
+}
+
 } // namespace
 
 SettingsResult parse_settings(const std::vector<std::string> &args, const EnvLookup &env,
@@ -137,6 +159,7 @@ SettingsResult parse_settings(const std::vector<std::string> &args, const EnvLoo
       errors.push_back("SUPERVISOR=\"" + std::string(value) + "\" must be on or off");
   }
   read_admin_settings(env, settings, errors);
+  read_lambda_api_settings(env, settings, errors);
   if (const char *address = env("LISTEN_ADDRESS")) {
     if (*address == '\0')
       errors.push_back("LISTEN_ADDRESS is set but empty");
@@ -172,6 +195,12 @@ Admin endpoint (JSON figures, reloads, health; see the README):
   ADMIN_TOKEN                 when set, every admin request needs
                               "Authorization: Bearer <ADMIN_TOKEN>"
   ADMIN_RECENT_REQUESTS       recent requests GET /requests keeps (default 1000)
+
+AWS Lambda Invoke API (POST /2015-03-31/functions/NAME/invocations for every
+lambda: route, for aws lambda invoke, boto3 and SAM's clients; see the README):
+  LAMBDA_API_PORT             its port (default off; 0 picks a free port; SAM's
+                              start-lambda uses 3001)
+  LAMBDA_API_ADDRESS          its address (default 127.0.0.1)
 
 Limits (a request over one gets the status shown, then the connection closes):
   MAX_BODY_KB                 request body (default 10240): 413

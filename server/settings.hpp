@@ -39,6 +39,10 @@ struct Settings {
   std::optional<int> admin_port = 8070;    // ADMIN_PORT; "off": none, 0 picks a free port
   std::string admin_token;                 // ADMIN_TOKEN; empty: no token required
 
+  // The AWS Lambda Invoke API (faas/lambda_api_server): off unless a port is given.
+  std::string lambda_api_address = "127.0.0.1"; // LAMBDA_API_ADDRESS
+  std::optional<int> lambda_api_port;           // LAMBDA_API_PORT; 0 picks a free port
+
   enum class Mode { serve, check, help, version } mode = Mode::serve;
 };
 

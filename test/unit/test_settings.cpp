@@ -126,3 +126,25 @@ TEST_CASE("usage text documents the admin variables", "[settings]") {
   for (const char *name : {"ADMIN_PORT", "ADMIN_ADDRESS", "ADMIN_TOKEN", "ADMIN_RECENT_REQUESTS"})
     CHECK(usage.find(name) != std::string::npos);
 }
+
+TEST_CASE("the Lambda Invoke API is off unless LAMBDA_API_PORT names a port", "[settings]") {
+  SettingsResult defaults = parse({});
+  CHECK_FALSE(defaults.settings.lambda_api_port.has_value());
+  CHECK(defaults.settings.lambda_api_address == "127.0.0.1");
+  SettingsResult result = parse({{"LAMBDA_API_PORT", "3001"}, {"LAMBDA_API_ADDRESS", "::1"}});
+  REQUIRE(result.errors.empty());
+  CHECK(result.settings.lambda_api_port == std::optional<int>(3001));
+  CHECK(result.settings.lambda_api_address == "::1");
+  CHECK(parse({{"LAMBDA_API_PORT", "0"}}).settings.lambda_api_port == std::optional<int>(0));
+  CHECK_FALSE(parse({{"LAMBDA_API_PORT", "off"}}).settings.lambda_api_port.has_value());
+  for (const auto &[name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"LAMBDA_API_PORT", "65536"},
+                                                        {"LAMBDA_API_PORT", "on"},
+                                                        {"LAMBDA_API_ADDRESS", "localhost"}}) {
+    SettingsResult refused = parse({{name, value}});
+    INFO(name << "=" << value);
+    REQUIRE(refused.errors.size() == 1);
+    CHECK(refused.errors[0].find(name) != std::string::npos);
+  }
+  CHECK(usage_text().find("LAMBDA_API_PORT") != std::string::npos);
+}

@@ -145,9 +145,11 @@ std::string source_path(const std::string &relative) {
 
 ServerProcess::ServerProcess(ServerOptions options) : options_(std::move(options)) {
   // A free port, a thread count that does not depend on the machine, and no admin
-  // endpoint competing for ports: tests that want otherwise say so.
-  for (const auto &[name, value] :
-       {std::pair{"PORT", "0"}, {"SERVER_THREAD_COUNT", "2"}, {"ADMIN_PORT", "off"}})
+  // endpoint or Lambda Invoke API competing for ports: tests that want otherwise say so.
+  for (const auto &[name, value] : {std::pair{"PORT", "0"},
+                                    {"SERVER_THREAD_COUNT", "2"},
+                                    {"ADMIN_PORT", "off"},
+                                    {"LAMBDA_API_PORT", "off"}})
     options_.env.emplace(name, value);
 }
 

@@ -47,7 +47,7 @@ struct ServerOptions {
   std::string working_directory = ".";
   std::vector<std::string> args;
   // Added to the environment, overriding what the test runs with. PORT=0,
-  // SERVER_THREAD_COUNT=2 and ADMIN_PORT=off unless given here.
+  // SERVER_THREAD_COUNT=2, ADMIN_PORT=off and LAMBDA_API_PORT=off unless given here.
   std::map<std::string, std::string> env;
 };
 

@@ -219,7 +219,9 @@ void LambdaApiServer::answer(const httplib::Request &request, httplib::Response 
   } else {
     invoke(exchange, request.target, request.body, log_type == "Tail");
     response.status = 200;
-    response.set_header("x-amzn-RequestId", exchange.request_id);
+    // A function that could not run has no invocation id: the request still gets one.
+    response.set_header("x-amzn-RequestId",
+                        exchange.request_id.empty() ? random_request_id() : exchange.request_id);
     response.set_header("X-Amz-Executed-Version", "$LATEST");
     if (exchange.function_error) response.set_header("X-Amz-Function-Error", "Unhandled");
     if (log_type == "Tail") response.set_header("X-Amz-Log-Result", log_tail(exchange.log));

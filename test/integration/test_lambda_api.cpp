@@ -80,11 +80,11 @@ TEST_CASE("lambda api: the event reaches lambda_handler unchanged and its result
   // The invocation is Lambda's: its request id is the one of its START and REPORT lines.
   const std::string request_id = result->get_header_value("x-amzn-RequestId");
   REQUIRE(request_id.size() == 36);
-  CHECK(count_lines_starting(*running.server, "START RequestId: " + request_id) == 1);
   CHECK(running.server->wait_for_stderr([&](const std::string &line) {
     return line.starts_with("REPORT RequestId: " + request_id) &&
            line.find("Init Duration") != std::string::npos; // the library's first request
   }));
+  CHECK(count_lines_starting(*running.server, "START RequestId: " + request_id) == 1);
 
   // The example reads its context: function_name is the name the client called.
   result = invoke(running.api_port, "flexilib-lambda-example", "{}");
@@ -165,6 +165,7 @@ TEST_CASE("lambda api: a library that cannot serve is a function error naming wh
   const json error = json::parse(result->body);
   CHECK(error["errorType"] == "Runtime.ImportModuleError");
   CHECK(error["errorMessage"].get<std::string>().find("not-a-library.so") != std::string::npos);
+  CHECK(result->get_header_value("x-amzn-RequestId").size() == 36);
 }
 
 TEST_CASE("lambda api: functions are named by ARN, partial ARN and $LATEST too", "[lambda-api]") {

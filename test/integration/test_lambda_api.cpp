@@ -241,7 +241,7 @@ TEST_CASE("lambda api: what is not an invocation is refused in AWS's shape", "[l
   CHECK(result->status == 200);
 }
 
-TEST_CASE("lambda api: Event is answered 202 and then run; DryRun 204 and not run",
+TEST_CASE("lambda api: Event is answered 202 and then run, DryRun 204 and not run",
           "[lambda-api]") {
   TempDir dir;
   auto running = start_with_lambda_api(dir, functions_config());
@@ -324,7 +324,7 @@ TEST_CASE("lambda api: invocations count in the admin figures like requests", "[
   CHECK(stats->body.find("\"/example\"") != std::string::npos);
 }
 
-TEST_CASE("lambda api: off by default; a taken port stops the server at start", "[lambda-api]") {
+TEST_CASE("lambda api: off by default, and a taken port stops the server at start", "[lambda-api]") {
   TempDir dir;
   {
     auto server = start_server(dir, functions_config());

@@ -124,7 +124,7 @@ void LambdaApiServer::install_handlers() {
   server.Post(".*", [this](const httplib::Request &request, httplib::Response &response) {
     answer(request, response);
   });
-  // cpp-httplib's own refusals (413 for a body over Lambda's limit, 400), in AWS's shape.
+  // cpp-httplib's own answers (413 for a body over Lambda's limit, 400, 500), in AWS's shape.
   const httplib::Server::HandlerWithResponse aws_error = [](const httplib::Request &,
                                                             httplib::Response &response) {
     if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
@@ -133,6 +133,10 @@ void LambdaApiServer::install_handlers() {
                          {413, "RequestEntityTooLargeException",
                           "Request must be smaller than " + std::to_string(lambda_payload_limit) +
                               " bytes for the InvokeFunction operation"});
+    else if (response.status >= 500) // an exception escaped the handler
+      send_service_error(
+          response, {response.status, "ServiceException",
+                     "the server failed to answer (HTTP " + std::to_string(response.status) + ")"});
     else
       send_service_error(response, {response.status, "InvalidRequestContentException",
                                     "the request could not be read (HTTP " +

@@ -234,6 +234,11 @@ TEST_CASE("lambda api: what is not an invocation is refused in AWS's shape", "[l
   check_service_error(
       invoke(running.api_port, "flexilib-lambda-example", std::string(6 * 1024 * 1024 + 1, ' ')),
       413, "RequestEntityTooLargeException");
+  // A request cpp-httplib cannot parse.
+  const std::string garbage = raw_request(running.api_port, "NOT HTTP\r\n\r\n");
+  INFO(garbage);
+  CHECK(garbage.starts_with("HTTP/1.1 400 "));
+  CHECK(garbage.find("x-amzn-ErrorType: InvalidRequestContentException") != std::string::npos);
   CHECK(count_lines_starting(*running.server, "START ") == 0);
   // The port still serves.
   auto result = invoke(running.api_port, "flexilib-lambda-example", "{}");

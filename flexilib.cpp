@@ -72,9 +72,9 @@ admin::AdminOptions admin_options(const server::Settings &settings) {
   return {settings.admin_address, settings.admin_port.value_or(0), settings.admin_token};
 }
 
-// The Invoke API's threads run invocations as the serving threads do (as many at
-// once, the same arena size); their requests are figures of their own stats ring and
-// crash-page slots, numbered after the serving threads.
+// The Invoke API's threads run invocations as the serving threads run requests (as
+// many at once, the same arena size); their requests go to a stats ring of their own
+// and to crash-page slots, both numbered after the serving threads'.
 faas::LambdaApiOptions lambda_api_options(const server::Settings &settings) {
   return {settings.lambda_api_address,     settings.lambda_api_port.value_or(0),
           settings.thread_count,           settings.preallocation_bytes,

@@ -24,7 +24,9 @@ struct LambdaApiOptions {
   size_t threads = 2;                // invocations that can run at once
   size_t arena_bytes = 8 * 1024;     // each thread's request arena (flexilib_alloc)
   // Where its requests go in the figures and on the crash page: the stats ring of
-  // `stats_thread`, crash-page slots from `first_crash_slot` (after the serving threads).
+  // `stats_thread`, crash-page slots from `first_crash_slot` (after the serving threads;
+  // a serving thread started to replace a stuck one may share a slot, as any thread
+  // past CrashPage::max_threads does).
   unsigned stats_thread = 0;
   unsigned first_crash_slot = 0;
 };

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <csignal>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -329,7 +330,8 @@ TEST_CASE("lambda api: invocations count in the admin figures like requests", "[
   CHECK(stats->body.find("\"/example\"") != std::string::npos);
 }
 
-TEST_CASE("lambda api: off by default, and a taken port stops the server at start", "[lambda-api]") {
+TEST_CASE("lambda api: off by default, and a taken port stops the server at start",
+          "[lambda-api]") {
   TempDir dir;
   {
     auto server = start_server(dir, functions_config());
@@ -355,4 +357,21 @@ TEST_CASE("lambda api: off by default, and a taken port stops the server at star
   CHECK(WIFEXITED(*status));
   CHECK(WEXITSTATUS(*status) == 1);
   CHECK(server.stderr_text().find("LAMBDA_API_PORT") != std::string::npos);
+}
+
+TEST_CASE("lambda api: the functions follow proxy.ini across a reload", "[lambda-api]") {
+  TempDir dir;
+  const std::string example =
+      "/example = lambda:" + build_path("executors/libflexilib-lambda-example.so") + "\n";
+  auto running = start_with_lambda_api(dir, example);
+  check_service_error(invoke(running.api_port, "lambda-behaviours", R"({"rawPath":"/event"})"), 404,
+                      "ResourceNotFoundException");
+  dir.write_file("proxy.ini", example + "/fn = lambda:" + test_library("lambda-behaviours") + "\n");
+  running.server->send_signal(SIGHUP);
+  REQUIRE(running.server->wait_for_stderr(
+      [](const std::string &line) { return line.find("applied: 2 rules") != std::string::npos; }));
+  auto result = invoke(running.api_port, "lambda-behaviours", R"({"rawPath":"/event"})");
+  REQUIRE(result);
+  CHECK(result->status == 200);
+  CHECK(result->body == R"({"rawPath":"/event"})");
 }

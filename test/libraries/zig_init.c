@@ -5,23 +5,11 @@
  * what the allocator did: "in-place aligned moved" when all went as it should. */
 #include "flexilib.h"
 
-#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
-/* Zig's std.mem.Allocator (0.11 to 0.13) in C terms. */
-typedef struct zig_vtable {
-  uint8_t *(*alloc)(void *ctx, size_t len, uint8_t log2_align, size_t ret_addr);
-  bool (*resize)(void *ctx, uint8_t *buf, size_t buf_len, uint8_t log2_align, size_t new_len,
-                 size_t ret_addr);
-  void (*free)(void *ctx, uint8_t *buf, size_t buf_len, uint8_t log2_align, size_t ret_addr);
-} zig_vtable;
-typedef struct zig_allocator {
-  void *ctx;
-  const zig_vtable *vtable;
-} zig_allocator;
-
-static _Thread_local const zig_allocator *allocator;
+/* Zig's std.mem.Allocator (0.11 to 0.13), as flexilib.h declares it in C terms. */
+static _Thread_local const flexilib_zig_allocator *allocator;
 
 FLEXILIB_API void zigInit(void *parent_allocator) {
   allocator = parent_allocator;

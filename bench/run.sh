@@ -6,8 +6,7 @@
 # in Zig and in Rust (when they were built), right after the C one, and the table
 # gives each example's "alloc" for one request. The table also goes to
 # bench/results/latest.txt (the one before it is kept as previous.txt). Not part of
-# CI: it takes about a minute and a
-# half and wants an otherwise idle machine.
+# CI: it takes about two minutes and wants an otherwise idle machine.
 #   DURATION=10s THREADS=2 bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -54,7 +54,6 @@ public:
   void zig_init(void *zig_allocator) const {
     if (zig_init_) zig_init_(zig_allocator);
   }
-  bool exports_zig_init() const { return zig_init_ != nullptr; }
   // Lets the library free what it returned; a no-op when it exports no request_deinit.
   void request_deinit() const {
     if (request_deinit_) request_deinit_();

@@ -163,7 +163,7 @@ TEST_CASE("a Zig library allocating past RESPONSE_PREALLOCATION_KB gets heap blo
   CHECK(page->body == "aligned");
 }
 
-TEST_CASE("a Zig handler's error becomes 500 with a log line; the server serves on",
+TEST_CASE("a Zig handler's error becomes 500 with a log line, and the server serves on",
           "[zig][errors]") {
   TempDir dir;
   auto server = start_server(dir, "/ = " + test_library("zig-behaviours") + "\n");
@@ -180,7 +180,7 @@ TEST_CASE("a Zig handler's error becomes 500 with a log line; the server serves 
   CHECK(after->body == "v1");
 }
 
-TEST_CASE("a Zig handler that panics takes the serving process down; the supervisor "
+TEST_CASE("a Zig handler that panics takes the serving process down, the supervisor "
           "restarts it and names the library",
           "[zig][process]") {
   TempDir dir;

@@ -85,7 +85,7 @@ TEST_CASE("zig allocator: the newest block grows and shrinks in place", "[zig_al
   CHECK_FALSE(zig.resize(list, 100, 2000)); // no longer the newest
 }
 
-TEST_CASE("zig allocator: an older block only shrinks; growing it needs a new block",
+TEST_CASE("zig allocator: an older block only shrinks, growing it needs a new block",
           "[zig_allocator]") {
   Arena arena(1024);
   ZigCalls zig = calls_over(arena);

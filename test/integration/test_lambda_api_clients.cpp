@@ -1,7 +1,7 @@
 // The Lambda Invoke API driven by AWS's own clients, Debian's aws-cli and boto3 (dummy
 // credentials, retries off, --endpoint-url at the server): a result, a function
 // error, a log tail and an unknown function, as a developer would see them. aws-cli
-// takes about a second a call, so these are few and run once in CI ([release-only]).
+// takes about a second a call, so these are few and run once in CI ([heavy]).
 #include "faas/base64.hpp"
 #include "test/integration/lambda_api_process.hpp"
 
@@ -75,7 +75,7 @@ std::string aws_invoke(const LambdaApiProcess &running, const std::string &argum
 } // namespace
 
 TEST_CASE("lambda api, aws-cli: invoke gets the result, a function error, a tail and a 404",
-          "[lambda-api][release-only]") {
+          "[lambda-api][heavy]") {
   TempDir dir;
   auto running = start_with_lambda_api(dir, functions_config());
 
@@ -116,7 +116,7 @@ TEST_CASE("lambda api, aws-cli: invoke gets the result, a function error, a tail
 }
 
 TEST_CASE("lambda api, boto3: invoke with every invocation type, a function error and a 404",
-          "[lambda-api][release-only]") {
+          "[lambda-api][heavy]") {
   TempDir dir;
   auto running = start_with_lambda_api(dir, functions_config());
   // The script prints what boto3 returned as JSON; the checks are here.

@@ -186,12 +186,17 @@ TEST_CASE("a Zig handler that panics takes the serving process down, the supervi
   TempDir dir;
   auto server = start_server(dir, "/ = " + test_library("zig-behaviours") + "\n");
   CHECK_FALSE(client_for(*server).Get("/crash", {{"x-mode", "crash"}}));
-  const auto line = server->wait_for_stderr([](const std::string &text) {
-    return text.find("serving process") != std::string::npos &&
-           text.find("GET /crash") != std::string::npos &&
-           text.find("libzig-behaviours.so") != std::string::npos;
-  });
+  // Zig's panic handler prints the message and a stack trace (slow to symbolise in a
+  // sanitizer build) before it aborts.
+  const auto line = server->wait_for_stderr(
+      [](const std::string &text) {
+        return text.find("serving process") != std::string::npos &&
+               text.find("GET /crash") != std::string::npos &&
+               text.find("libzig-behaviours.so") != std::string::npos;
+      },
+      60s);
   CHECK(line);
+  CHECK(server->stderr_text().find("zig_behaviours crashes on request") != std::string::npos);
   CHECK(eventually([&] {
     auto response = client_for(*server).Get("/");
     return response && response->body == "v1";

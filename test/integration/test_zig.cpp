@@ -163,18 +163,22 @@ TEST_CASE("a Zig library allocating past RESPONSE_PREALLOCATION_KB gets heap blo
   CHECK(page->body == "aligned");
 }
 
-TEST_CASE("a Zig handler's error becomes 500 with a log line, and the server serves on",
+TEST_CASE("a Zig handler's error, or no memory from the allocator, becomes 500 with a log "
+          "line, and the server serves on",
           "[zig][errors]") {
   TempDir dir;
   auto server = start_server(dir, "/ = " + test_library("zig-behaviours") + "\n");
   auto client = client_for(*server);
-  auto failed = client.Get("/fail", {{"x-mode", "error"}});
-  REQUIRE(failed);
-  CHECK(failed->status == 500);
-  CHECK(server->wait_for_stderr([](const std::string &line) {
-    return line.find("libzig-behaviours.so: handle_request returned NULL for GET /fail") !=
-           std::string::npos;
-  }));
+  for (const std::string mode : {"error", "oom"}) {
+    INFO(mode);
+    auto failed = client.Get("/" + mode, {{"x-mode", mode}});
+    REQUIRE(failed);
+    CHECK(failed->status == 500);
+    CHECK(server->wait_for_stderr([&](const std::string &line) {
+      return line.find("libzig-behaviours.so: handle_request returned NULL for GET /" + mode) !=
+             std::string::npos;
+    }));
+  }
   auto after = client.Get("/");
   REQUIRE(after);
   CHECK(after->body == "v1");

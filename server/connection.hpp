@@ -83,9 +83,9 @@ struct StreamBuffers {
   std::string_view unread() const { return {input.data() + begin, end - begin}; }
 };
 
-struct StreamTimeouts {
-  int read_ms = 5000;
-  int write_ms = 5000;
+struct StreamTimeouts { // READ_TIMEOUT_MS, WRITE_TIMEOUT_MS
+  int read_ms = 0;
+  int write_ms = 0;
 };
 
 class ConnectionStream final : public httplib::Stream {

@@ -24,14 +24,15 @@
 
 namespace flexilib::server {
 
+// Filled from Settings (server/settings.hpp), whose table holds the defaults.
 struct PipelineLimits {
-  size_t max_head_bytes = 16 * 1024; // request line and headers together: 431 above
-  FramingLimits framing;             // header count (431), body size (413)
-  size_t max_requests_per_connection = 1000;
-  int keep_alive_seconds = 5;
+  size_t max_head_bytes = 0;                 // request line and headers together: 431 above
+  FramingLimits framing;                     // header count (431), body size (413)
+  size_t max_requests_per_connection = 1000; // not a setting: cpp-httplib's keep-alive cap
+  int keep_alive_seconds = 0;
   StreamTimeouts timeouts;
-  size_t client_buffer_bytes = 64 << 20;        // CLIENT_BUFFERS_MB: slow clients' memory
-  size_t client_spill_bytes = size_t(1) << 30;  // CLIENT_SPILL_MB: their responses on disk
+  size_t client_buffer_bytes = 0;               // CLIENT_BUFFERS_MB: slow clients' memory
+  size_t client_spill_bytes = 0;                // CLIENT_SPILL_MB: their responses on disk
   upstream::UpstreamTimeouts upstream_timeouts; // for rules that forward to an upstream
 };
 

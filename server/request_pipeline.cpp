@@ -47,10 +47,6 @@ void prepare_for_httplib(httplib::Request &request) {
 }
 const std::function<void(httplib::Request &)> httplib_request_setup = prepare_for_httplib;
 
-double ms_between(Clock::time_point from, Clock::time_point to) {
-  return std::chrono::duration<double, std::milli>(to - from).count();
-}
-
 // cpp-httplib reads a body only for these methods; the others are answered before it
 // looks for one, without its regex-based routing.
 bool method_has_body(const std::string &method) {

@@ -9,7 +9,7 @@
 #include "loader/configuration.hpp"
 #include "process/crash_page.hpp"
 #include "server/arena.hpp"
-#include "server/connection.hpp"
+#include "server/connection_stream.hpp"
 #include "server/request_framing.hpp"
 #include "server/serving_thread.hpp"
 #include "server/settings.hpp"

@@ -75,11 +75,6 @@ private:
   void close_connection(Connection &connection);
   void keep_house();
   void close_overdue_connections();
-  struct Overdue {
-    bool due = false;
-    std::string why; // for the log; empty for a silent close
-  };
-  Overdue overdue_at(const Connection &connection, Clock::rep now) const;
   void replace_stuck_threads();
   size_t max_stuck_threads() const;
   void arm(int fd, void *tag, uint32_t events, int operation);

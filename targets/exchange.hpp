@@ -6,7 +6,7 @@
 #include "loader/library.hpp"
 #include "process/crash_page.hpp"
 #include "server/arena.hpp"
-#include "server/connection.hpp"
+#include "server/connection_stream.hpp"
 #include "server/serving_thread.hpp"
 
 #include <httplib.h>

@@ -6,7 +6,7 @@
 #include "admin/process_memory.hpp"
 #include "admin/scope_figures.hpp"
 #include "admin/stats_json.hpp"
-#include "server/access_log.hpp"
+#include "diagnostics/diagnostic_log.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -126,7 +126,7 @@ void reload_library(const std::string &path, Response &response, AdminContext &c
     send_error(response, 404, "no route of the active configuration uses " + path);
     return;
   }
-  server::write_diagnostic("admin: reloading library " + path);
+  diagnostics::write_diagnostic("admin: reloading library " + path);
   const loader::ReloadOutcome outcome = context.configuration.reload_library(path);
   if (!outcome.loaded) {
     send_json(response, 422,
@@ -141,7 +141,7 @@ void reload_library(const std::string &path, Response &response, AdminContext &c
 
 void reload_configuration(Response &response, AdminContext &context) {
   const std::string &path = context.configuration.path();
-  server::write_diagnostic("admin: reloading " + path);
+  diagnostics::write_diagnostic("admin: reloading " + path);
   const loader::ConfigReloadOutcome outcome = context.configuration.reload();
   if (!outcome.applied) {
     send_json(response, 422,

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "server/arriving_request.hpp"
-#include "server/clock.hpp"
+#include "timing/clock.hpp"
 #include "server/connection_state.hpp"
 #include "server/unsent_output.hpp"
 

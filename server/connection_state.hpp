@@ -4,7 +4,7 @@
 // housekeeper reads the state of the others to find the overdue ones (overdue()).
 #pragma once
 
-#include "server/clock.hpp"
+#include "timing/clock.hpp"
 
 #include <array>
 #include <cstdint>

@@ -1,8 +1,8 @@
 // Serving a request as a Cloudflare Worker: edge headers, CPU time, error 1102.
 #include "targets/cloudflare_target.hpp"
 
+#include "diagnostics/diagnostic_log.hpp"
 #include "faas/cloudflare.hpp"
-#include "server/access_log.hpp"
 #include "targets/handler_window.hpp"
 
 #include <ctime>
@@ -46,8 +46,9 @@ void answer_worker_limit(const httplib::Request &request, const std::string &lib
   char figures[96];
   std::snprintf(figures, sizeof figures, "used %.3f ms of CPU time, over cpu_ms=%d", cpu_used_ms,
                 profile.cpu_ms);
-  server::write_diagnostic(library + ": " + figures + " (" + request.method + " " + request.target +
-                           "), answered 503 (Cloudflare error 1102, ray " + ray + ")");
+  diagnostics::write_diagnostic(library + ": " + figures + " (" + request.method + " " +
+                                request.target + "), answered 503 (Cloudflare error 1102, ray " +
+                                ray + ")");
   response.status = faas::worker_limit_status;
   response.set_content(faas::worker_limit_page(ray), "text/html; charset=UTF-8");
 }

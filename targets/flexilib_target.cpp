@@ -1,7 +1,7 @@
 // Calling a FlexiLib library's handle_request for one request.
 #include "targets/flexilib_target.hpp"
 
-#include "server/access_log.hpp"
+#include "diagnostics/diagnostic_log.hpp"
 #include "server/error_response.hpp"
 #include "server/response_translation.hpp"
 #include "targets/handler_window.hpp"
@@ -27,15 +27,15 @@ void answer_from_c_response(const Exchange &exchange, const flexilib_response *c
   const httplib::Request &request = exchange.request;
   const std::string &library = exchange.library->path();
   if (c_response == nullptr) {
-    server::write_diagnostic(library + ": handle_request returned NULL for " + request.method +
-                             " " + request.target);
+    diagnostics::write_diagnostic(library + ": handle_request returned NULL for " + request.method +
+                                  " " + request.target);
     return server::respond_with_error(response, 500,
                                       "500 Internal Server Error: the handler failed");
   }
   if (std::string problem = server::translate_response(*c_response, response, exchange.stream);
       !problem.empty()) {
-    server::write_diagnostic(library + ": " + problem + " (" + request.method + " " +
-                             request.target + ")");
+    diagnostics::write_diagnostic(library + ": " + problem + " (" + request.method + " " +
+                                  request.target + ")");
     response = httplib::Response();
     exchange.stream.set_reason_phrase({});
     server::respond_with_error(response, 500,

@@ -1,7 +1,7 @@
 // Taking a library generation for a request; checking that a library loads.
 #include "targets/library_target.hpp"
 
-#include "server/access_log.hpp"
+#include "diagnostics/diagnostic_log.hpp"
 #include "server/error_response.hpp"
 
 namespace flexilib::targets {
@@ -18,8 +18,8 @@ const loader::Library *LibraryTarget::take_library(Exchange &exchange,
   }
   exchange.cold = exchange.library->take_cold_start() ? 1 : 0;
   if (const char *missing = missing_entry_point(*exchange.library)) {
-    server::write_diagnostic(exchange.library->path() + ": does not export " + missing +
-                             ", which its " + std::string(profile()) + " route needs");
+    diagnostics::write_diagnostic(exchange.library->path() + ": does not export " + missing +
+                                  ", which its " + std::string(profile()) + " route needs");
     server::respond_with_error(response, 502,
                                "502 Bad Gateway: the handler library does not fit this route");
     return nullptr;

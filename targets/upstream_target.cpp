@@ -1,7 +1,7 @@
 // Forwarding a request to an HTTP upstream.
 #include "targets/upstream_target.hpp"
 
-#include "server/access_log.hpp"
+#include "diagnostics/diagnostic_log.hpp"
 #include "server/error_response.hpp"
 #include "targets/exchange.hpp"
 #include "upstream/forwarded_headers.hpp"
@@ -21,9 +21,9 @@ void UpstreamTarget::serve(Exchange &exchange, httplib::Response &response) cons
     exchange.stream.set_reason_phrase(response.reason);
     return;
   }
-  server::write_diagnostic("upstream " + url_.text + ": " + outcome.failure + " (" +
-                           request.method + " " + request.target + "), answered " +
-                           std::to_string(outcome.failure_status));
+  diagnostics::write_diagnostic("upstream " + url_.text + ": " + outcome.failure + " (" +
+                                request.method + " " + request.target + "), answered " +
+                                std::to_string(outcome.failure_status));
   server::respond_with_error(response, outcome.failure_status,
                              outcome.failure_status == 504
                                  ? "504 Gateway Timeout: the upstream did not answer in time"

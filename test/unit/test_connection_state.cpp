@@ -6,6 +6,7 @@
 #include <fcntl.h>
 
 using namespace flexilib::server;
+using flexilib::Clock;
 using S = ConnectionState;
 
 namespace {

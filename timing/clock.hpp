@@ -1,11 +1,11 @@
-// The server's one clock, and the two forms its times take: ticks (a steady_clock
-// count, which fits in an atomic for the housekeeper to read) and milliseconds (what
-// settings, logs and figures speak).
+// The server's one clock, and the forms its times take: ticks (a steady_clock count,
+// which fits in an atomic for the housekeeper to read) and milliseconds (what
+// settings, logs and figures speak). Every part measures durations with these.
 #pragma once
 
 #include <chrono>
 
-namespace flexilib::server {
+namespace flexilib {
 
 using Clock = std::chrono::steady_clock;
 
@@ -21,4 +21,8 @@ inline double ms_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double, std::milli>(to - from).count();
 }
 
-} // namespace flexilib::server
+inline double ms_since(Clock::time_point start) {
+  return ms_between(start, Clock::now());
+}
+
+} // namespace flexilib

@@ -65,7 +65,7 @@ void CloudflareTarget::serve(Exchange &exchange, httplib::Response &response) co
   {
     const HandlerWindow window(exchange, *library);
     const double cpu_before_ms = thread_cpu_ms();
-    c_response = library->handle_request(&c_request);
+    c_response = call_handle_request(*library, exchange, c_request);
     cpu_used_ms = thread_cpu_ms() - cpu_before_ms;
     exchange.response_ready = std::chrono::steady_clock::now();
   }

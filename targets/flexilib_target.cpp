@@ -4,6 +4,7 @@
 #include "diagnostics/diagnostic_log.hpp"
 #include "server/error_response.hpp"
 #include "server/response_translation.hpp"
+#include "server/zig_allocator.hpp"
 #include "targets/handler_window.hpp"
 
 namespace flexilib::targets {
@@ -20,6 +21,12 @@ flexilib_request c_request_of(const Exchange &exchange) {
       exchange.headers,
       exchange.header_count,
   };
+}
+
+flexilib_response *call_handle_request(const loader::Library &library, Exchange &exchange,
+                                       flexilib_request &c_request) {
+  library.zig_init(server::zig_allocator_for(exchange.arena));
+  return library.handle_request(&c_request);
 }
 
 void answer_from_c_response(const Exchange &exchange, const flexilib_response *c_response,
@@ -54,7 +61,7 @@ void FlexiLibTarget::serve(Exchange &exchange, httplib::Response &response) cons
   flexilib_response *c_response = nullptr;
   {
     const HandlerWindow window(exchange, *library);
-    c_response = library->handle_request(&c_request);
+    c_response = call_handle_request(*library, exchange, c_request);
     exchange.response_ready = std::chrono::steady_clock::now();
   }
   answer_from_c_response(exchange, c_response, response);

@@ -20,6 +20,11 @@ protected:
 // The C request for `exchange`: it points into cpp-httplib's request and the raw head.
 flexilib_request c_request_of(const Exchange &exchange);
 
+// Calls the library's handle_request, handing a library written on FlexiLib's Zig
+// interface its allocator over the request arena first (zigInit).
+flexilib_response *call_handle_request(const loader::Library &library, Exchange &exchange,
+                                       flexilib_request &c_request);
+
 // `c_response` (what handle_request returned) into `response`; a NULL or invalid one
 // is logged and answered 500.
 void answer_from_c_response(const Exchange &exchange, const flexilib_response *c_response,

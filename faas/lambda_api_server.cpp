@@ -2,11 +2,13 @@
 // in AWS's shape, and the figures and log line every request leaves.
 #include "faas/lambda_api_server.hpp"
 
+#include "diagnostics/diagnostic_log.hpp"
 #include "faas/invoke_api.hpp"
 #include "faas/lambda_invocation.hpp"
 #include "faas/lambda_report.hpp"
 #include "server/access_log.hpp"
 #include "server/arena.hpp"
+#include "targets/lambda_target.hpp"
 
 #include <chrono>
 #include <cstring>
@@ -61,12 +63,17 @@ ServiceError invalid_value(std::string_view value, std::string_view field,
               std::string(field) + "' failed to satisfy constraint: " + std::string(constraint)};
 }
 
+// A route's target as a Lambda function; null for the other kinds.
+const targets::LambdaTarget *as_function(const loader::Route &route) {
+  return dynamic_cast<const targets::LambdaTarget *>(route.target.get());
+}
+
 // The first lambda: route whose library gives that function name, -1 when none does.
 int find_function(const loader::RouteTable &table, std::string_view name) {
-  for (size_t rule = 0; rule < table.rules.size(); ++rule)
-    if (table.profiles[rule].provider == Provider::lambda && table.libraries[rule] &&
-        lambda_function_name(table.libraries[rule]->path()) == name)
-      return int(rule);
+  for (size_t at = 0; at < table.routes.size(); ++at)
+    if (as_function(table.routes[at]) &&
+        lambda_function_name(table.routes[at].target->name()) == name)
+      return int(at);
   return -1;
 }
 
@@ -236,10 +243,10 @@ void LambdaApiServer::answer(const httplib::Request &request, httplib::Response 
 
 void LambdaApiServer::invoke(Exchange &exchange, const std::string &target,
                              const std::string &event, bool keep_log) {
-  const loader::RouteTable &table = *exchange.table;
-  const size_t rule = size_t(exchange.rule);
+  const loader::Route &route = exchange.table->routes[size_t(exchange.rule)];
+  const targets::LambdaTarget &function = *as_function(route);
   std::string error;
-  exchange.library = table.libraries[rule]->acquire(error);
+  exchange.library = function.library_slot()->acquire(error);
   if (!exchange.library) {
     exchange.function_error = true;
     exchange.payload = function_error_payload("Runtime.ImportModuleError", error);
@@ -248,8 +255,8 @@ void LambdaApiServer::invoke(Exchange &exchange, const std::string &target,
   const loader::Library &library = *exchange.library;
   exchange.cold = exchange.library->take_cold_start() ? 1 : 0;
   if (!library.lambda_handler()) {
-    server::write_diagnostic(library.path() +
-                             ": does not export lambda_handler, which its lambda route needs");
+    diagnostics::write_diagnostic(library.path() +
+                                  ": does not export lambda_handler, which its lambda route needs");
     exchange.function_error = true;
     exchange.payload = function_error_payload("Runtime.HandlerNotFound",
                                               library.path() + " does not export lambda_handler");
@@ -259,9 +266,8 @@ void LambdaApiServer::invoke(Exchange &exchange, const std::string &target,
   thread_local std::unique_ptr<server::Arena> arena;
   if (!arena) arena = std::make_unique<server::Arena>(options_.arena_bytes);
   {
-    const HandlerScope scope(*arena, crash_page_, crash_slot(), target, table.route_names[rule],
-                             library);
-    LambdaInvocation invocation(library, table.profiles[rule], exchange.cold == 1, keep_log);
+    const HandlerScope scope(*arena, crash_page_, crash_slot(), target, route.name, library);
+    LambdaInvocation invocation(library, function.settings(), exchange.cold == 1, keep_log);
     const HandlerCall call = invocation.call(event);
     exchange.request_id = invocation.request_id();
     exchange.billed_ms = invocation.billed_ms();
@@ -325,11 +331,11 @@ void LambdaApiServer::after_response(const httplib::Request &request,
     sample.thread = options_.stats_thread;
     stats::Totals *route = nullptr, *library = nullptr;
     if (exchange.rule >= 0) {
-      const size_t rule = size_t(exchange.rule);
-      sample.route = exchange.table->route_names[rule];
-      sample.library = exchange.table->target_names[rule];
-      route = exchange.table->route_totals[rule].get();
-      library = exchange.table->library_totals[rule].get();
+      const loader::Route &served = exchange.table->routes[size_t(exchange.rule)];
+      sample.route = served.name;
+      sample.library = served.target->name();
+      route = served.totals.get();
+      library = served.target_totals.get();
     }
     if (exchange.library) {
       sample.generation = exchange.library->generation();

@@ -6,6 +6,7 @@
 #include "admin/admin_server.hpp"
 #include "loader/configuration.hpp"
 #include "process/crash_page.hpp"
+#include "process/open_files.hpp"
 #include "process/supervisor.hpp"
 #include "server/access_log.hpp"
 #include "server/listener.hpp"
@@ -156,8 +157,17 @@ bool config_is_valid(const std::string &path) {
   return config.ok();
 }
 
-int run_server(const server::Settings &settings) {
+// Raises the open-file limit, and fits MAX_CONNECTIONS under it.
+void budget_descriptors(server::Settings &settings) {
+  const process::ConnectionBudget budget =
+      process::connection_budget(settings.max_connections, process::raise_open_file_limit());
+  if (!budget.note.empty()) server::write_diagnostic(budget.note);
+  settings.max_connections = budget.max_connections;
+}
+
+int run_server(server::Settings settings) {
   if (!config_is_valid(settings.config_path)) return 1;
+  budget_descriptors(settings);
   if (const std::string refusal =
           settings.admin_port ? admin::refusal_at_start(admin_options(settings)) : "";
       !refusal.empty()) {

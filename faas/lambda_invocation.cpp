@@ -2,6 +2,7 @@
 #include "faas/lambda_invocation.hpp"
 
 #include "faas/lambda_report.hpp"
+#include "loader/entry_point_call.hpp"
 
 #include <chrono>
 #include <sys/resource.h>
@@ -74,8 +75,12 @@ LambdaOutcome invoke_lambda(const loader::Library &library, const RouteProfile &
   write_log_line(start_line(request_id));
   size_t result_length = 0;
   const auto start = Clock::now();
-  const char *result =
-      library.lambda_handler()(event.c_str(), event.size(), &lambda_context, &result_length);
+  const char *result = nullptr;
+  const bool returned = loader::call_entry_point(
+      {library.path(), "lambda_handler", request.route, request.method, request.target}, [&] {
+        result =
+            library.lambda_handler()(event.c_str(), event.size(), &lambda_context, &result_length);
+      });
   const double duration_ms =
       std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   outcome.invoked = true;
@@ -86,6 +91,9 @@ LambdaOutcome invoke_lambda(const loader::Library &library, const RouteProfile &
   if (timed_out) {
     write_log_line(timeout_line(epoch_ms_now(), request_id, profile.timeout_ms));
     outcome.response = api_gateway_error(503, "Service Unavailable");
+  } else if (!returned) {
+    write_log_line(request_id + " ERROR lambda_handler threw an exception (an unhandled error)");
+    outcome.response = api_gateway_error(500, "Internal Server Error");
   } else if (result == nullptr) {
     write_log_line(request_id + " ERROR lambda_handler returned NULL (an unhandled error)");
     outcome.response = api_gateway_error(500, "Internal Server Error");

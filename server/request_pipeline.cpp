@@ -3,8 +3,10 @@
 
 #include "faas/cloudflare.hpp"
 #include "faas/lambda_invocation.hpp"
+#include "loader/entry_point_call.hpp"
 #include "loader/route_match.hpp"
 #include "server/access_log.hpp"
+#include "server/escaped_exception.hpp"
 #include "server/request_head.hpp"
 #include "server/response_translation.hpp"
 #include "upstream/forwarded_headers.hpp"
@@ -53,6 +55,10 @@ void prepare_for_httplib(httplib::Request &request) {
 }
 const std::function<void(httplib::Request &)> httplib_request_setup = prepare_for_httplib;
 
+std::string_view route_name(const RequestContext &context) {
+  return context.table->route_names[size_t(context.rule)];
+}
+
 double ms_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double, std::milli>(to - from).count();
 }
@@ -87,6 +93,11 @@ RequestPipeline::RequestPipeline(loader::Configuration &configuration, PipelineL
     handle(request, response);
   };
   parser_.Post(".*", handler).Put(".*", handler).Patch(".*", handler).Delete(".*", handler);
+  // What escapes the request path (a library's own exceptions stop at call_entry_point).
+  parser_.set_exception_handler(
+      [](const httplib::Request &request, httplib::Response &response, std::exception_ptr escaped) {
+        answer_escaped_exception("serving", request, response, escaped);
+      });
 }
 
 // ---- The steps of one request, in order -------------------------------------------
@@ -199,7 +210,8 @@ void answer_from_lambda(RequestContext &context, const httplib::Request &request
                         std::string_view body, const faas::RouteProfile &profile,
                         httplib::Response &response) {
   faas::HttpRequestView view{
-      request.method, request.target, request.version, context.connection.peer_ip, body, {}};
+      request.method,     request.target, request.version, context.connection.peer_ip, body, {},
+      route_name(context)};
   for (size_t i = 0; i < context.head.header_count; ++i) {
     const flexilib_header &header = context.head.headers[i];
     view.headers.emplace_back(std::string_view(header.name_ptr, header.name_len),
@@ -305,14 +317,20 @@ void RequestPipeline::handle(const httplib::Request &request, httplib::Response 
   const bool cloudflare = profile.provider == faas::Provider::cloudflare;
   if (cloudflare) add_cloudflare_headers(context, c_request);
   flexilib_response *c_response = nullptr;
+  bool returned = false;  // false: an exception escaped handle_request
   double cpu_used_ms = 0; // measured for Cloudflare routes only
   {
     const HandlerWindow window(context, crash_page_, request);
     const double cpu_before_ms = cloudflare ? thread_cpu_ms() : 0;
-    c_response = context.library->handle_request(&c_request);
+    returned =
+        loader::call_entry_point({context.library->path(), "handle_request", route_name(context),
+                                  request.method, request.target},
+                                 [&] { c_response = context.library->handle_request(&c_request); });
     if (cloudflare) cpu_used_ms = thread_cpu_ms() - cpu_before_ms;
     context.response_ready = Clock::now();
   }
+  if (!returned)
+    return respond_with_error(response, 500, "500 Internal Server Error: the handler failed");
   const std::string &library = context.library->path();
   if (cloudflare && cpu_used_ms > profile.cpu_ms)
     return answer_worker_limit(request, library, cpu_used_ms, profile, response);
@@ -376,7 +394,10 @@ bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream
     }
   }
   ok = stream.flush() && ok && !is_refusal(stream.response_status());
-  if (context.library) context.library->request_deinit();
+  if (context.library)
+    loader::call_entry_point(
+        {context.library->path(), "request_deinit", route_name(context), context.head.request_line},
+        [&] { context.library->request_deinit(); });
   context.end = Clock::now();
   ++connection.requests_served;
 

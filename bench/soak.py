@@ -60,9 +60,11 @@ class Tally:
             m = minute_of(time.monotonic())
             self.answered[m] = self.answered.get(m, 0) + 1
 
-    def in_crash_window(self, moment):
+    def crash_overlaps(self, began, now):
+        """Whether a crash killed the serving process while this request was in flight,
+        or the request was made while the restarted process was not yet answering."""
         for start, end in self.crashes:
-            if start <= moment and (end is None or moment <= end + 0.5):
+            if start <= now and (end is None or began <= end + 0.5):
                 return True
         return False
 
@@ -70,8 +72,10 @@ class Tally:
         now = time.monotonic()
         with self.lock:
             m = minute_of(now)
-            if self.in_crash_window(began) or self.in_crash_window(now):
+            if self.crash_overlaps(began, now):
                 self.lost[m] = self.lost.get(m, 0) + 1
+                if os.environ.get("SOAK_VERBOSE"):
+                    print(f"lost: {now - started_at:7.1f}s {what}", file=sys.stderr)
                 return
             self.failed[m] = self.failed.get(m, 0) + 1
             if len(self.failure_lines) < 30:
@@ -306,7 +310,9 @@ def library_replacer(target):
     def body():
         if stopping.wait(5):
             return
-        shutil.copyfile(versions[state["next"] % 2], target)  # in place, as a build would
+        # Written beside it, then renamed over it: the file is never seen half-written.
+        shutil.copyfile(versions[state["next"] % 2], target + ".new")
+        os.rename(target + ".new", target)
         state["next"] += 1
     return body
 
@@ -404,9 +410,15 @@ class Upstream(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # a connection the crashing serving process broke: nothing to say
+
+
 def start_upstream():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
-    server.daemon_threads = True
+    server = QuietServer(("127.0.0.1", 0), Upstream)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server.server_address[1]
 
@@ -419,7 +431,11 @@ def start_flexilib(work, upstream_port):
                   f"/big = {LIBRARIES}/libbad-response.so\n"
                   f"/proxy = http://127.0.0.1:{upstream_port}\n"
                   f"/ = {BUILD}/executors/libflexilib-example.so\n")
-    env = dict(os.environ, PORT="0", ADMIN_PORT="0", SERVER_THREAD_COUNT="2")
+    # A fixed admin port: a restarted serving process opens it again.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        admin_port = probe.getsockname()[1]
+    env = dict(os.environ, PORT="0", ADMIN_PORT=str(admin_port), SERVER_THREAD_COUNT="2")
     server = subprocess.Popen([f"{BUILD}/flexilib", f"{work}/proxy.ini"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     ports = {}

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build_packages=(build-essential cmake pkg-config libcpp-httplib-dev nlohmann-json3-dev
-                libinih-dev catch2 curl clang-14 libclang-rt-14-dev)
+                libinih-dev catch2 curl clang-14 libclang-rt-14-dev python3)
 runtime_packages=(libcpp-httplib0.11 libinih1)
 
 case ${1:-} in

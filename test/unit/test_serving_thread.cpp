@@ -5,8 +5,10 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <limits>
 #include <memory>
+#include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
 
@@ -15,7 +17,8 @@ using namespace flexilib::server;
 namespace {
 
 std::unique_ptr<Connection> new_connection() {
-  return std::make_unique<Connection>(::dup(STDERR_FILENO), "127.0.0.1", 1, "127.0.0.1", 2);
+  const int unconnected = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  return std::make_unique<Connection>(unconnected, "127.0.0.1", 1, "127.0.0.1", 2);
 }
 
 Clock::rep now() {
@@ -57,13 +60,21 @@ TEST_CASE("a handler returning just as it is taken over: the connection outlives
       // Any handler running counts as overdue, however recently it started.
       const Clock::rep any = std::numeric_limits<Clock::rep>::min();
       const std::string running = thread.take_over_if_overdue(now(), any, [&](Connection &overdue) {
+        // What the housekeeper does: system calls on the socket, which take long enough
+        // for a thread that could leave the window to free the connection meanwhile.
+        [[maybe_unused]] ssize_t sent =
+            ::send(overdue.fd, "HTTP/1.1 504", 12, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ::shutdown(overdue.fd, SHUT_RDWR);
+        std::this_thread::yield();              // as if preempted here, as any thread may be
         overdue.pending.assign("HTTP/1.1 504"); // a write a freed connection would not survive
       });
       if (!running.empty()) ++taken_over;
     }
   });
+  // Until enough take-overs have raced with a return (a few seconds at most).
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(4);
   int handled = 0;
-  for (; handled < 20000 && (handled < 2000 || taken_over < 50); ++handled) {
+  for (; taken_over < 2000 && std::chrono::steady_clock::now() < until; ++handled) {
     auto connection = new_connection();
     thread.enter_handler(*connection, {"GET", "/x", "/", "lib.so", 1});
     std::this_thread::yield(); // the handler, as short as they come

@@ -13,7 +13,7 @@ using namespace flexilib::test;
 
 TEST_CASE("handlers finishing right at HANDLER_TIMEOUT_MS get one answer each",
           "[pool][race][slow]") {
-  constexpr int timeout_ms = 100;
+  constexpr int timeout_ms = 200;
   TempDir dir;
   auto server = start_server(
       dir, "/ = " + test_library("sleeps") + "\n",

@@ -6,7 +6,8 @@
 # After the Release tests, bench/soak.sh runs for SOAK_SECONDS (60). Last, the
 # proxy.ini parser and the request-head checks are fuzzed for FUZZ_SECONDS each (20;
 # test/fuzz/run.sh).
-# SANITIZERS=none runs the Release tests and the soak only. Needs no terminal: CI runs it as .ci/run.
+# Tests labelled "heavy" run in the Release build only. SANITIZERS=none runs the
+# Release tests and the soak only. Needs no terminal: CI runs it as .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -33,12 +34,13 @@ build_and_test() {
   cmake --build "$dir" -j"$(nproc)"
   echo "== $dir: test"
   # A hung test fails after two minutes instead of holding up CI.
-  if ! ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" --timeout 120; then
+  if ! ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" --timeout 120 "${ctest_filter[@]}"; then
     fail_on_reports || true # show what a sanitizer saw, if anything
     return 1
   fi
 }
 
+ctest_filter=()
 build_and_test build -DCMAKE_BUILD_TYPE=Release
 # The soak, once, on the Release build: mixed traffic, reloads, crashes (bench/soak.sh).
 # SOAK_SECONDS=0 skips it.
@@ -47,6 +49,9 @@ if ((${SOAK_SECONDS:-60} > 0)); then
   bench/soak.sh "${SOAK_SECONDS:-60}"
 fi
 [[ ${SANITIZERS:-all} == none ]] && exit 0
+
+# Tests labelled "heavy" (100,000 requests and the like) ran in the Release build.
+ctest_filter=(-LE heavy)
 
 TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/test/tsan.supp log_path=$reports/tsan" \
   build_and_test build-tsan -DCMAKE_BUILD_TYPE=Debug -DFLEXILIB_SANITIZE=thread

@@ -9,6 +9,7 @@
 #include "server/escaped_exception.hpp"
 #include "server/request_head.hpp"
 #include "server/response_translation.hpp"
+#include "server/zig_allocator.hpp"
 #include "upstream/forwarded_headers.hpp"
 
 namespace flexilib::server {
@@ -322,9 +323,12 @@ void RequestPipeline::handle(const httplib::Request &request, httplib::Response 
   {
     const HandlerWindow window(context, crash_page_, request);
     const double cpu_before_ms = cloudflare ? thread_cpu_ms() : 0;
+    const std::string_view path = context.library->path(), route = route_name(context);
     returned =
-        loader::call_entry_point({context.library->path(), "handle_request", route_name(context),
-                                  request.method, request.target},
+        loader::call_entry_point(
+            {path, "zigInit", route, request.method, request.target},
+            [&] { context.library->zig_init(zig_allocator_for(context.arena)); }) &&
+        loader::call_entry_point({path, "handle_request", route, request.method, request.target},
                                  [&] { c_response = context.library->handle_request(&c_request); });
     if (cloudflare) cpu_used_ms = thread_cpu_ms() - cpu_before_ms;
     context.response_ready = Clock::now();

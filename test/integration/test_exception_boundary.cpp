@@ -71,6 +71,23 @@ TEST_CASE("an exception from handle_request is a plain 500 and one log line",
   CHECK(still_serving(*server));
 }
 
+TEST_CASE("an exception from zigInit is a plain 500 and one log line; handle_request is not called",
+          "[errors][exceptions][zig]") {
+  TempDir dir;
+  const std::string library = test_library("throws-in-zig-init");
+  auto server = start_server(dir, routes_to("/zig", library));
+  auto response = client_for(*server).Get("/zig");
+  REQUIRE(response);
+  CHECK(response->status == 500);
+  CHECK(response->body == "500 Internal Server Error: the handler failed\n");
+  check_nothing_leaked(*response, "zig allocator secret");
+  CHECK(logged(*server, {library, "exception escaped zigInit", "route /zig", "GET /zig",
+                         "zig allocator secret"}));
+  for (const std::string &line : server->stderr_lines())
+    CHECK(line.find("handle_request") == std::string::npos);
+  CHECK(still_serving(*server));
+}
+
 TEST_CASE("an exception from request_deinit is logged after the response has gone out",
           "[errors][exceptions]") {
   TempDir dir;

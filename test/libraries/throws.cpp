@@ -3,8 +3,9 @@
 //                    an int (no what()) for x-mode: throw-int, and makes request_deinit
 //                    throw for x-mode: throw-in-deinit; otherwise answers "ok"
 //   lambda_handler   always throws std::runtime_error("lambda secret is swordfish")
-// Built three times: as it is, with THROW_ON_LOAD (flexilib_on_load throws) and with
-// THROW_ON_UNLOAD (flexilib_on_unload throws).
+// Built four times: as it is, with THROW_ON_LOAD (flexilib_on_load throws), with
+// THROW_ON_UNLOAD (flexilib_on_unload throws) and with THROW_IN_ZIG_INIT (zigInit,
+// called before each handle_request, throws).
 #include "flexilib.h"
 
 #include <cstring>
@@ -57,6 +58,12 @@ FLEXILIB_API const char *lambda_handler(const char *, size_t, const flexilib_lam
 #ifdef THROW_ON_LOAD
 FLEXILIB_API int flexilib_on_load() {
   throw std::runtime_error("on_load secret");
+}
+#endif
+
+#ifdef THROW_IN_ZIG_INIT
+FLEXILIB_API void zigInit(void *) {
+  throw std::runtime_error("zig allocator secret");
 }
 #endif
 

@@ -98,6 +98,7 @@ RequestPipeline::RequestPipeline(loader::Configuration &configuration, PipelineL
   parser_.set_exception_handler(
       [](const httplib::Request &request, httplib::Response &response, std::exception_ptr escaped) {
         answer_escaped_exception("serving", request, response, escaped);
+        if (current_request != nullptr) current_request->stream.set_reason_phrase({});
       });
 }
 

@@ -7,8 +7,8 @@
 # slowloris heads (bench/soak.py says how each is checked). It prints per minute the
 # requests answered, the failures, and the open descriptors and private memory of
 # both processes (supervisor and serving process). Exit status 0 only when it passes:
-# no unexpected failure, and descriptors and private memory flat (within 10%) from
-# minute 2 to the end. scripts/test.sh runs it for 60 s.
+# no unexpected failure, and descriptors and private memory flat (each minute within 10%
+# of their mean) from minute 2 to the end. scripts/test.sh runs it for 60 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}

@@ -1,7 +1,7 @@
 // Describing and logging an exception that escaped a library's entry point.
 #include "loader/entry_point_call.hpp"
 
-#include "server/access_log.hpp"
+#include "diagnostics/diagnostic_log.hpp"
 
 namespace flexilib::loader {
 
@@ -34,7 +34,7 @@ std::string escaped_exception_line(const EntryPointCall &call, std::exception_pt
 
 void report_escaped_exception(const EntryPointCall &call, std::exception_ptr escaped) noexcept {
   try {
-    server::write_diagnostic(escaped_exception_line(call, escaped));
+    diagnostics::write_diagnostic(escaped_exception_line(call, escaped));
   } catch (...) {
     // Out of memory for the line itself: the call site still answers as for a failure.
   }

@@ -2,6 +2,7 @@
 #include "loader/library.hpp"
 
 #include "loader/entry_point_call.hpp"
+#include "timing/clock.hpp"
 
 #include <cerrno>
 #include <chrono>
@@ -18,12 +19,6 @@
 namespace flexilib::loader {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 // An owned file descriptor.
 class Fd {

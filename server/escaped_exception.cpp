@@ -1,15 +1,16 @@
 // The exception handler every cpp-httplib server of ours is given.
 #include "server/escaped_exception.hpp"
 
+#include "diagnostics/diagnostic_log.hpp"
 #include "loader/entry_point_call.hpp"
-#include "server/access_log.hpp"
 
 namespace flexilib::server {
 
 void answer_escaped_exception(std::string_view listener, const httplib::Request &request,
                               httplib::Response &response, std::exception_ptr escaped) {
-  write_diagnostic(std::string(listener) + ": exception while answering " + request.method + " " +
-                   request.target + ": " + loader::describe_exception(escaped) + "; answered 500");
+  diagnostics::write_diagnostic(std::string(listener) + ": exception while answering " +
+                                request.method + " " + request.target + ": " +
+                                loader::describe_exception(escaped) + "; answered 500");
   response = httplib::Response();
   response.status = 500;
   response.set_content("500 Internal Server Error\n", "text/plain");

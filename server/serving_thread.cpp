@@ -8,7 +8,7 @@ void ServingThread::enter_handler(Connection &connection, const HandlerRun &run)
   std::lock_guard lock(run_mutex_);
   run_ = run;
   connection_ = &connection;
-  started_ = Clock::now().time_since_epoch().count();
+  started_ = now_ticks();
 }
 
 void ServingThread::leave_handler() {

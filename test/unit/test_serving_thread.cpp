@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 using namespace flexilib::server;
+using flexilib::Clock;
 
 namespace {
 
@@ -22,7 +23,7 @@ std::unique_ptr<Connection> new_connection() {
 }
 
 Clock::rep now() {
-  return Clock::now().time_since_epoch().count();
+  return flexilib::now_ticks();
 }
 
 } // namespace

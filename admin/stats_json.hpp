@@ -24,7 +24,10 @@ std::string iso8601_utc(std::chrono::system_clock::time_point time);
 // route, library and generation are null when no route matched.
 nlohmann::json record_json(const stats::RequestRecord &record);
 
-// {"count", "p50", "p90", "p99", "max", "mean"} of a latency histogram, in ms.
+// {"count", "p50", "p90", "p99", "max", "mean", "buckets"} of a latency histogram, in
+// ms. buckets: [{"le_ms": 0.1, "count": n}, ...] over latency_bucket_bounds_ms, each
+// counting the values above the previous bound and at most its own, then
+// {"le_ms": null} for those above 10 s; the counts add up to "count".
 nlohmann::json latency_json(const stats::LatencyHistogram::Snapshot &snapshot);
 
 // Requests by status class, ttfb_ms, ttlb_ms and allocation figures of one scope.

@@ -169,7 +169,8 @@ bool ServerProcess::launch() {
     failure_ = std::string("cannot make pipes: ") + std::strerror(errno);
     return false;
   }
-  std::vector<std::string> argv{FLEXILIB_BINARY};
+  std::vector<std::string> argv = options_.launcher;
+  argv.push_back(FLEXILIB_BINARY);
   argv.insert(argv.end(), options_.args.begin(), options_.args.end());
   std::vector<std::string> environment = child_environment(options_.env);
 

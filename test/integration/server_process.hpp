@@ -49,6 +49,10 @@ struct ServerOptions {
   // Added to the environment, overriding what the test runs with. PORT=0,
   // SERVER_THREAD_COUNT=2 and ADMIN_PORT=off unless given here.
   std::map<std::string, std::string> env;
+  // A command that runs flexilib in its place (it must exec it, as
+  // systemd-socket-activate does): the absolute path and its arguments; flexilib's
+  // path and args follow. Empty: flexilib is started directly.
+  std::vector<std::string> launcher = {};
 };
 
 class ServerProcess {

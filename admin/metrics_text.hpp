@@ -15,6 +15,10 @@
 
 namespace flexilib::admin {
 
+// The `le` bounds of the latency histograms, in milliseconds (0.1 ms to 10 s).
+inline constexpr std::array<double, 16> latency_bucket_bounds_ms = {
+    0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+
 struct RouteFigures {
   std::string route; // as proxy.ini writes it: "/json", "Host: iam /"
   ScopeFigures figures;

@@ -11,11 +11,6 @@
 
 namespace flexilib::admin {
 
-// The bucket bounds that /metrics (`le`) and /stats (`buckets`) report latencies in,
-// in milliseconds: 1, 2.5, 5 per decade from 0.1 ms to 10 s, a log scale.
-inline constexpr std::array<double, 16> latency_bucket_bounds_ms = {
-    0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
-
 struct ScopeFigures {
   std::array<uint64_t, 6> by_status_class{}; // [0]: no status, [1..5]: 1xx..5xx
   uint64_t alloc_bytes = 0;

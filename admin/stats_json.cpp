@@ -59,7 +59,7 @@ nlohmann::json record_json(const stats::RequestRecord &record) {
 nlohmann::json buckets_json(const stats::LatencyHistogram::Snapshot &snapshot) {
   nlohmann::json buckets = nlohmann::json::array();
   uint64_t below = 0;
-  for (double bound_ms : latency_bucket_bounds_ms) {
+  for (double bound_ms : stats_bucket_bounds_ms) {
     const uint64_t at_most = snapshot.count_at_most(bound_ms);
     buckets.push_back({{"le_ms", bound_ms}, {"count", at_most - below}});
     below = at_most;

@@ -6,8 +6,11 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <cstddef>
+#include <cstdio>
+#include <fstream>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sstream>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -174,4 +177,40 @@ TEST_CASE("systemd: LISTEN_FDS meant for another process is ignored and PORT is 
   REQUIRE(result);
   CHECK(result->status == 200);
   CHECK(server->stderr_text().find("systemd passed") == std::string::npos);
+}
+
+TEST_CASE("systemd: the example units pass systemd-analyze verify", "[systemd]") {
+  // The units as a user would install them, with ExecStart naming this build.
+  TempDir dir;
+  std::ifstream in(source_path("systemd/flexilib.service"));
+  std::stringstream unit;
+  unit << in.rdbuf();
+  std::string text = unit.str();
+  const std::string exec_start = "/usr/local/bin/flexilib /etc/flexilib/proxy.ini";
+  REQUIRE(text.find(exec_start) != std::string::npos);
+  text.replace(text.find(exec_start), exec_start.size(),
+               std::string(FLEXILIB_BINARY) + " " + source_path("proxy.ini"));
+  for (const char *setting :
+       {"Type=notify", "NotifyAccess=all", "KillMode=mixed", "ExecReload=/bin/kill -HUP $MAINPID",
+        "NoNewPrivileges=yes", "ProtectSystem=strict", "Environment=TMPDIR=/var/tmp"})
+    CHECK(text.find(std::string("\n") + setting + "\n") != std::string::npos);
+  dir.write_file("flexilib.service", text);
+  std::ifstream socket_in(source_path("systemd/flexilib.socket"));
+  std::stringstream socket_unit;
+  socket_unit << socket_in.rdbuf();
+  dir.write_file("flexilib.socket", socket_unit.str());
+
+  const std::string command = "systemd-analyze verify '" + dir.file("flexilib.service") + "' '" +
+                              dir.file("flexilib.socket") + "' 2>&1";
+  FILE *pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string output;
+  char buffer[1024];
+  while (size_t got = std::fread(buffer, 1, sizeof buffer, pipe))
+    output.append(buffer, got);
+  const int status = ::pclose(pipe);
+  INFO(output);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(output.empty()); // no warnings either
 }

@@ -21,6 +21,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -172,6 +173,24 @@ bool config_is_valid(const std::string &path) {
   return config.ok();
 }
 
+// The socket systemd passed (socket activation), else one bound to LISTEN_ADDRESS:PORT;
+// null, once the reason is logged, when neither can be had.
+std::unique_ptr<server::Listener> open_listener(const server::Settings &settings) {
+  const systemd::PassedSocket passed = systemd::take_passed_socket();
+  if (!passed.error.empty()) {
+    server::write_diagnostic(passed.error);
+    return nullptr;
+  }
+  if (passed.fd >= 0)
+    server::write_diagnostic("using the listening socket systemd passed (LISTEN_FDS), not PORT");
+  auto listener = passed.fd >= 0
+                      ? std::make_unique<server::Listener>(passed.fd)
+                      : std::make_unique<server::Listener>(settings.listen_address, settings.port);
+  if (listener->fd() >= 0) return listener;
+  server::write_diagnostic(listener->error());
+  return nullptr;
+}
+
 int run_server(const server::Settings &settings) {
   if (!config_is_valid(settings.config_path)) return 1;
   if (const std::string refusal =
@@ -184,22 +203,8 @@ int run_server(const server::Settings &settings) {
   const systemd::ServiceNotifier notifier =
       systemd::ServiceNotifier::from_environment(notify_error);
   if (!notify_error.empty()) server::write_diagnostic(notify_error);
-  const systemd::PassedSocket passed = systemd::take_passed_socket();
-  if (!passed.error.empty()) {
-    server::write_diagnostic(passed.error);
-    return 1;
-  }
-  std::optional<server::Listener> listener;
-  if (passed.fd >= 0) {
-    listener.emplace(passed.fd);
-    server::write_diagnostic("using the listening socket systemd passed (LISTEN_FDS), not PORT");
-  } else {
-    listener.emplace(settings.listen_address, settings.port);
-  }
-  if (listener->fd() < 0) {
-    server::write_diagnostic(listener->error());
-    return 1;
-  }
+  const std::unique_ptr<server::Listener> listener = open_listener(settings);
+  if (!listener) return 1;
   const std::string where = listener->address().find(':') == std::string::npos
                                 ? listener->address()
                                 : "[" + listener->address() + "]";

@@ -80,8 +80,13 @@ async function main() {
     await page.waitForFunction(
       (wanted) => [...document.querySelectorAll("#recent td.target")]
         .some((cell) => cell.textContent === wanted),
-      target, {timeout: 2000}).catch(() => {
-      throw new Error(`${target} (requested with curl) not in the table within 2 s`);
+      target, {timeout: 2000}).catch(async () => {
+      // What the page's polls of /requests took, to tell a slow machine from a bug.
+      const polls = await page.evaluate(() => performance.getEntriesByType("resource")
+        .filter((entry) => entry.name.includes("/requests"))
+        .map((entry) => `at ${Math.round(entry.startTime)} ms took ${Math.round(entry.duration)} ms`));
+      throw new Error(`${target} (requested with curl) not in the table within 2 s; ` +
+                      `the page's last polls of /requests: ${polls.slice(-4).join(", ")}`);
     });
     console.log(`request made with curl shown after ${Date.now() - answered} ms`);
     const row = await page.$eval(`#recent tr:first-child`, (tr) => tr.textContent);

@@ -168,6 +168,33 @@ TEST_CASE("systemd: systemd-socket-activate passes the port and the server serve
   CHECK(WEXITSTATUS(*status) == 0);
 }
 
+TEST_CASE("systemd: two passed sockets stop the server at start with the reason", "[systemd]") {
+  TempDir dir;
+  dir.write_file("proxy.ini", example_config());
+  const int first_port = free_port();
+  int second_port = free_port();
+  while (second_port == first_port)
+    second_port = free_port();
+  const std::string first = std::to_string(first_port), second = std::to_string(second_port);
+  ServerOptions options{dir.path(), {}, {}};
+  options.launcher = {"/usr/bin/systemd-socket-activate", "--listen=127.0.0.1:" + first,
+                      "--listen=127.0.0.1:" + second, "--setenv=ADMIN_PORT=off"};
+  ServerProcess server(options);
+  REQUIRE(server.launch());
+  REQUIRE(server.wait_for_stderr([&](const std::string &line) {
+    return line.find("Listening on 127.0.0.1:" + second) != std::string::npos;
+  }));
+  httplib::Client client("127.0.0.1", std::stoi(first));
+  client.set_read_timeout(5);
+  CHECK_FALSE(client.Get("/")); // the server exits instead of answering
+  const auto status = server.wait_exit();
+  REQUIRE(status);
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 1);
+  CHECK(server.stderr_text().find("flexilib: LISTEN_FDS=2: flexilib serves one port") !=
+        std::string::npos);
+}
+
 TEST_CASE("systemd: LISTEN_FDS meant for another process is ignored and PORT is bound",
           "[systemd]") {
   TempDir dir;

@@ -76,7 +76,7 @@ TEST_CASE("notifications reach a socket named by a path, and the variable is rem
 }
 
 TEST_CASE("notifications reach an abstract socket named with @", "[systemd]") {
-  const std::string name = "@" + unique_name("flexilib-notify-");
+  const std::string name = unique_name("@flexilib-notify-");
   FakeNotifySocket socket(name);
   ::setenv("NOTIFY_SOCKET", name.c_str(), 1);
   std::string error;
@@ -92,7 +92,7 @@ TEST_CASE("RELOADING=1 carries the monotonic time systemd 253 asks for", "[syste
   CHECK(std::stoll(message.substr(message.find('=', 12) + 1)) > 0);
 }
 
-TEST_CASE("no NOTIFY_SOCKET notifies nobody; a relative one is an error", "[systemd]") {
+TEST_CASE("no NOTIFY_SOCKET notifies nobody, and a relative one is an error", "[systemd]") {
   ::unsetenv("NOTIFY_SOCKET");
   std::string error;
   CHECK_FALSE(ServiceNotifier::from_environment(error).enabled());

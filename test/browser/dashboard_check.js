@@ -2,12 +2,14 @@
 // against a running flexilib, as a person would use it: the page loads and shows the
 // routes, a request made with curl appears in the live table within 2 s, the latency
 // histogram and the rate chart are drawn, the reload button reloads, and with a token
-// the page asks for it and sends it. Every network request the page makes is
-// recorded: all must go to the admin origin. Saves a screenshot in --out.
+// the page asks for it and sends it. With --crash PATH, a request there crashes the
+// serving process, and the page must follow the new one (its requests numbered from 1
+// again). Every network request the page makes is recorded: all must go to the admin
+// origin. Saves a screenshot in --out.
 // Run by test/browser/test_dashboard_browser.cpp; exits non-zero with the reason.
 //
 // node dashboard_check.js --tools DIR --admin http://127.0.0.1:A --serve http://127.0.0.1:P
-//                         --out DIR --library NAME [--token TOKEN]
+//                         --out DIR --library NAME [--token TOKEN] [--crash PATH]
 "use strict";
 
 const {execFileSync} = require("child_process");
@@ -25,6 +27,23 @@ function options() {
 
 function check(condition, message) {
   if (!condition) throw new Error(message);
+}
+
+function curl(url, ...options) {
+  try {
+    return execFileSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", ...options, url],
+                        {encoding: "utf8"});
+  } catch (error) {
+    return error.stdout || "000"; // curl fails when the server drops the connection
+  }
+}
+
+// Waits (up to `ms`) for a row whose target is `target` in the live table.
+async function rowShown(page, target, ms) {
+  await page.waitForFunction(
+    (wanted) => [...document.querySelectorAll("#recent td.target")]
+      .some((cell) => cell.textContent === wanted),
+    target, {timeout: ms});
 }
 
 // What Chromium needs to run as root in a container without reaching anything: no
@@ -50,7 +69,10 @@ async function main() {
     page.on("console", (message) => {
       // Before the token is typed, the first poll's 401s are expected.
       const refused = opts.token && /status of 401/.test(message.text());
-      if (message.type() === "error" && !refused) problems.push("console: " + message.text());
+      // While the crashed serving process is replaced, the page's polls fail.
+      const restarting = opts.crash && /ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET/
+        .test(message.text());
+      if (message.type() === "error" && !refused && !restarting) problems.push("console: " + message.text());
     });
     page.on("pageerror", (error) => problems.push("page error: " + error.message));
     page.setDefaultTimeout(5000);
@@ -73,14 +95,10 @@ async function main() {
 
     // A request made with curl shows in the table within 2 s of its answer.
     const target = "/dashboard-check-" + Date.now().toString(36);
-    const status = execFileSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}",
-                                         opts.serve + target], {encoding: "utf8"});
+    const status = curl(opts.serve + target);
     check(status === "200", `curl ${opts.serve + target} answered ${status}`);
     const answered = Date.now();
-    await page.waitForFunction(
-      (wanted) => [...document.querySelectorAll("#recent td.target")]
-        .some((cell) => cell.textContent === wanted),
-      target, {timeout: 2000}).catch(async () => {
+    await rowShown(page, target, 2000).catch(async () => {
       // What the page's polls of /requests took, to tell a slow machine from a bug.
       const polls = await page.evaluate(() => performance.getEntriesByType("resource")
         .filter((entry) => entry.name.includes("/requests"))
@@ -102,6 +120,25 @@ async function main() {
     await page.waitForFunction(() => /configuration reloaded: \d+ rules?/.test(
       document.querySelector("#reload-result.ok")?.textContent || ""));
     console.log("reload: " + (await page.textContent("#reload-result")));
+
+    if (opts.crash) {
+      // The serving process dies; the supervisor starts another, whose admin endpoint
+      // comes back on the same port with its figures (and sequence numbers) from zero.
+      curl(opts.serve + opts.crash, "-H", "x-mode: crash");
+      const after = "/after-crash-" + Date.now().toString(36);
+      const deadline = Date.now() + 10000;
+      while (curl(opts.serve + after) !== "200") {
+        check(Date.now() < deadline, "the server did not come back after the crash");
+        await page.waitForTimeout(100);
+      }
+      await rowShown(page, after, 5000).catch(() => {
+        throw new Error(`${after}, served by the new serving process, not in the table`);
+      });
+      const targets = await page.$$eval("#recent td.target", (cells) => cells.map((c) => c.textContent));
+      check(targets.every((shown) => shown === after),
+            `the table kept the old process's rows beside the new one's: ${targets.join(", ")}`);
+      console.log("after the crash the table shows the new serving process's request");
+    }
 
     await page.waitForTimeout(1200); // one more poll, so the screenshot shows settled figures
     await page.screenshot({path: path.join(opts.out, "dashboard.png")});

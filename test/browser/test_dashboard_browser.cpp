@@ -20,11 +20,12 @@ struct Running {
   int admin_port = 0;
 };
 
-// Routes that give the page something to show: two libraries and one that is
-// missing, whose load error the routes table shows.
+// Routes that give the page something to show: two libraries, one that is missing
+// (its load error shows in the routes table) and one that crashes on request.
 std::string demo_config() {
   return "/json = " + build_path("executors/libflexilib-json-example.so") + "\n" +
          "/missing = " + build_path("executors/libno-such-library.so") + "\n" +
+         "/crash = " + test_library("bad-response") + "\n" +
          "/ = " + build_path("executors/libflexilib-example.so") + "\n";
 }
 
@@ -65,14 +66,14 @@ struct CheckResult {
 
 // Runs the browser check and returns its exit code and everything it printed.
 CheckResult run_browser_check(const Running &running, const std::string &out_dir,
-                              const std::string &token = "") {
+                              const std::string &extra_args = "") {
   std::string command = "node " + quoted(source_path("test/browser/dashboard_check.js")) +
                         " --tools " + quoted(FLEXILIB_BROWSER_TOOLS) + " --admin " +
                         quoted("http://127.0.0.1:" + std::to_string(running.admin_port)) +
                         " --serve " +
                         quoted("http://127.0.0.1:" + std::to_string(running.server->port())) +
                         " --out " + quoted(out_dir) + " --library libflexilib-json-example.so";
-  if (!token.empty()) command += " --token " + quoted(token);
+  command += " " + extra_args;
   CheckResult result;
   FILE *pipe = ::popen((command + " 2>&1").c_str(), "r");
   if (pipe == nullptr) return result;
@@ -124,9 +125,27 @@ TEST_CASE("dashboard in Chromium: with ADMIN_TOKEN the page asks for it and send
   auto running = start_with_admin(dir, {{"ADMIN_TOKEN", "browser-token-123"}});
   const std::string out = output_dir("dashboard-token");
 
-  const CheckResult check = run_browser_check(running, out, "browser-token-123");
+  const CheckResult check = run_browser_check(running, out, "--token browser-token-123");
   INFO(check.output);
   CHECK(check.exit_code == 0);
   CHECK(check.output.find("dashboard check passed") != std::string::npos);
   CHECK(is_png(out + "/dashboard.png"));
+}
+
+TEST_CASE("dashboard in Chromium: after a crash the page follows the new serving process",
+          "[browser]") {
+  TempDir dir;
+  // A fixed admin port: the new serving process opens its admin endpoint on the same
+  // one, as it would with the default 8070.
+  auto running = start_with_admin(dir, {{"ADMIN_PORT", std::to_string(fixed_free_port())}});
+  const std::string out = output_dir("dashboard-crash");
+
+  const CheckResult check = run_browser_check(running, out, "--crash /crash");
+  INFO(check.output);
+  CHECK(check.exit_code == 0);
+  CHECK(check.output.find("after the crash the table shows the new serving process") !=
+        std::string::npos);
+  CHECK(running.server->wait_for_stderr([](const std::string &line) {
+    return line.find("serving process died of signal 11") != std::string::npos;
+  }));
 }

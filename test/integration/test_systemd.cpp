@@ -10,7 +10,6 @@
 #include <fstream>
 #include <netinet/in.h>
 #include <poll.h>
-#include <random>
 #include <sstream>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -58,24 +57,6 @@ private:
   std::string name_;
   int fd_ = -1;
 };
-
-// A port free a moment ago, for a tool that wants a number rather than 0. Chosen below
-// the kernel's ephemeral range (32768 and up), where the other tests' port-0 binds and
-// outgoing connections take theirs, so none of them can take it before the tool does.
-int free_port() {
-  static std::mt19937 random(std::random_device{}());
-  for (;;) {
-    const int port = std::uniform_int_distribution(20000, 32000)(random);
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(uint16_t(port));
-    const bool bound = ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0;
-    ::close(fd);
-    if (bound) return port;
-  }
-}
 
 } // namespace
 
@@ -140,7 +121,7 @@ TEST_CASE("systemd: systemd-socket-activate passes the port and the server serve
           "[systemd]") {
   TempDir dir;
   dir.write_file("proxy.ini", example_config());
-  const std::string port = std::to_string(free_port());
+  const std::string port = std::to_string(fixed_free_port());
   // PORT names the port systemd-socket-activate already holds: a server that bound
   // PORT itself instead of taking the passed socket would fail to start.
   ServerOptions options{dir.path(), {}, {}};
@@ -177,10 +158,10 @@ TEST_CASE("systemd: systemd-socket-activate passes the port and the server serve
 TEST_CASE("systemd: two passed sockets stop the server at start with the reason", "[systemd]") {
   TempDir dir;
   dir.write_file("proxy.ini", example_config());
-  const int first_port = free_port();
-  int second_port = free_port();
+  const int first_port = fixed_free_port();
+  int second_port = fixed_free_port();
   while (second_port == first_port)
-    second_port = free_port();
+    second_port = fixed_free_port();
   const std::string first = std::to_string(first_port), second = std::to_string(second_port);
   ServerOptions options{dir.path(), {}, {}};
   options.launcher = {"/usr/bin/systemd-socket-activate", "--listen=127.0.0.1:" + first,

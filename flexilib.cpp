@@ -66,9 +66,11 @@ server::PipelineLimits pipeline_limits(const server::Settings &settings) {
   limits.timeouts = {settings.read_timeout_ms, settings.write_timeout_ms};
   limits.client_buffer_bytes = settings.client_buffer_bytes;
   limits.client_spill_bytes = settings.client_spill_bytes;
-  limits.upstream_timeouts = {settings.upstream_connect_timeout_ms,
-                              settings.upstream_read_timeout_ms};
   return limits;
+}
+
+targets::TargetOptions target_options(const server::Settings &settings) {
+  return {{settings.upstream_connect_timeout_ms, settings.upstream_read_timeout_ms}};
 }
 
 admin::AdminOptions admin_options(const server::Settings &settings) {
@@ -128,7 +130,7 @@ int serve(const server::Settings &settings, const server::Listener &listener,
 
   stats::RequestStats request_stats(settings.thread_count, settings.recent_requests);
   loader::Configuration configuration(settings.config_path, server::write_diagnostic,
-                                      &request_stats);
+                                      &request_stats, target_options(settings));
   const loader::ConfigReloadOutcome loaded = configuration.reload();
   if (!loaded.applied) return 1;
 

@@ -2,6 +2,7 @@
 #include "faas/lambda_invocation.hpp"
 
 #include "faas/lambda_report.hpp"
+#include "timing/clock.hpp"
 
 #include <chrono>
 #include <sys/resource.h>
@@ -10,8 +11,6 @@
 namespace flexilib::faas {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 int64_t epoch_ms_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -76,8 +75,7 @@ LambdaOutcome invoke_lambda(const loader::Library &library, const RouteProfile &
   const auto start = Clock::now();
   const char *result =
       library.lambda_handler()(event.c_str(), event.size(), &lambda_context, &result_length);
-  const double duration_ms =
-      std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  const double duration_ms = ms_since(start);
   outcome.invoked = true;
 
   const bool timed_out = duration_ms > profile.timeout_ms;

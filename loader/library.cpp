@@ -1,6 +1,8 @@
 // Loading a handler library: private image (memfd), dlopen, symbol checks, hooks.
 #include "loader/library.hpp"
 
+#include "timing/clock.hpp"
+
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -16,12 +18,6 @@
 namespace flexilib::loader {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 // An owned file descriptor.
 class Fd {

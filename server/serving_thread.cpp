@@ -9,7 +9,7 @@ void ServingThread::enter_handler(Connection &connection, const HandlerRun &run)
     run_ = run;
   }
   handler_connection = &connection;
-  handler_started = Clock::now().time_since_epoch().count();
+  handler_started = now_ticks();
 }
 
 void ServingThread::leave_handler() {

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "server/arena.hpp"
-#include "server/connection.hpp"
+#include "server/connection_stream.hpp"
 
 #include <atomic>
 #include <cstdint>

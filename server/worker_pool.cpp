@@ -26,14 +26,6 @@ constexpr uint32_t connection_events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
 constexpr uint32_t writable_events = EPOLLOUT | EPOLLONESHOT;
 constexpr auto housekeeping_interval = std::chrono::milliseconds(250);
 
-Clock::rep now_ticks() {
-  return Clock::now().time_since_epoch().count();
-}
-
-Clock::rep ticks_of(std::chrono::milliseconds duration) {
-  return std::chrono::duration_cast<Clock::duration>(duration).count();
-}
-
 void address_of(const sockaddr_storage &address, std::string &ip, int &port) {
   char text[INET6_ADDRSTRLEN] = "?";
   if (address.ss_family == AF_INET) {
@@ -60,7 +52,7 @@ std::unique_ptr<Connection> accepted_connection(int fd, const sockaddr_storage &
   address_of(peer, peer_ip, peer_port);
   address_of(local, local_ip, local_port);
   auto connection = std::make_unique<Connection>(fd, peer_ip, peer_port, local_ip, local_port);
-  connection->last_active = now_ticks();
+  connection->made_progress(); // an idle connection: the keep-alive clock starts
   return connection;
 }
 
@@ -200,20 +192,20 @@ void WorkerPool::serve(Connection &connection, ServingThread &thread) {
   // handover but is invisible to ThreadSanitizer; this acquire pairs with the release
   // in hand_back() (and the one at accept) and states that order in the memory model too.
   connection.busy.exchange(true, std::memory_order_acq_rel);
-  if (connection.lingering) return discard_input(connection);
-  if (connection.waiting_to_send && !send_more(connection)) return;
+  const ConnectionState state = connection.state();
+  if (state == ConnectionState::lingering) return discard_input(connection);
+  if (state == ConnectionState::sending && !send_more(connection)) return;
   connection.ending = reader_.serve(connection, thread);
   if (thread.replaced) return close_connection(connection);
   if (!connection.unsent.empty()) return wait_until_writable(connection, true);
   if (connection.ending != Ending::none || stopping_) return end(connection);
-  connection.last_active = now_ticks();
+  connection.made_progress();
   hand_back(connection, connection_events);
 }
 
 // The connection was waiting for its client to read: sends what the socket takes.
 // True when all is sent and the connection should go on to its next request.
 bool WorkerPool::send_more(Connection &connection) {
-  connection.waiting_to_send = false;
   const uint64_t sent_before = connection.unsent.sent();
   switch (connection.unsent.send_to(connection.fd)) {
   case SendProgress::failed:
@@ -223,17 +215,22 @@ bool WorkerPool::send_more(Connection &connection) {
     wait_until_writable(connection, connection.unsent.sent() != sent_before);
     return false;
   case SendProgress::done:
-    if (connection.ending == Ending::none) return true;
-    end(connection);
-    return false;
+    if (connection.ending != Ending::none) {
+      end(connection);
+      return false;
+    }
+    // A body was still arriving when its "100 Continue" could not go out at once.
+    connection.enter(connection.arriving.budget ? ConnectionState::receiving_body
+                                                : ConnectionState::idle);
+    return true;
   }
   return false;
 }
 
 // During shutdown the connection is left as it is: drain sends what it holds.
 void WorkerPool::wait_until_writable(Connection &connection, bool progressed) {
-  if (progressed) connection.last_active = now_ticks();
-  connection.waiting_to_send = true;
+  connection.enter(ConnectionState::sending);
+  if (progressed) connection.made_progress();
   if (stopping_) return;
   hand_back(connection, writable_events);
 }
@@ -241,9 +238,8 @@ void WorkerPool::wait_until_writable(Connection &connection, bool progressed) {
 // Closes the connection, or lets it linger (see Connection::Ending).
 void WorkerPool::end(Connection &connection) {
   if (connection.ending != Ending::linger || stopping_) return close_connection(connection);
-  ::shutdown(connection.fd, SHUT_WR);   // the client sees the response end here
-  connection.last_active = now_ticks(); // and READ_TIMEOUT_MS from now it is closed
-  connection.lingering = true;
+  ::shutdown(connection.fd, SHUT_WR);           // the client sees the response end here
+  connection.enter(ConnectionState::lingering); // and READ_TIMEOUT_MS from now it is closed
   discard_input(connection);
 }
 
@@ -279,10 +275,10 @@ bool WorkerPool::send_remaining_output() {
   for (auto entry = connections_.begin(); entry != connections_.end();) {
     Connection &connection = *entry->second;
     const uint64_t sent_before = connection.unsent.sent();
-    const bool keep = connection.waiting_to_send &&
+    const bool keep = connection.state() == ConnectionState::sending &&
                       connection.unsent.send_to(connection.fd) == SendProgress::blocked;
-    if (keep && connection.unsent.sent() != sent_before) connection.last_active = now;
-    if (keep && now - connection.last_active <= send_limit) {
+    if (keep && connection.unsent.sent() != sent_before) connection.made_progress(now);
+    if (keep && now - connection.state_since() <= send_limit) {
       ++entry;
     } else {
       entry = connections_.erase(entry);
@@ -320,40 +316,20 @@ void WorkerPool::keep_house() {
 // only shuts the socket down: epoll then reports it, and the thread that takes it
 // reads end-of-file (or fails to write) and closes it like any other.
 void WorkerPool::close_overdue_connections() {
+  const PipelineLimits &limits = reader_.limits();
+  const StateDeadlines deadlines{limits.timeouts.read_ms, limits.timeouts.write_ms,
+                                 limits.keep_alive_seconds};
   const Clock::rep now = now_ticks();
   std::lock_guard lock(connections_mutex_);
   for (auto &[raw, connection] : connections_) {
     if (connection->busy) continue;
-    const Overdue overdue = overdue_at(*connection, now);
-    if (!overdue.due) continue;
-    if (!overdue.why.empty())
-      write_diagnostic(connection->peer + ": " + overdue.why + ": connection closed");
+    const Overdue due = overdue(connection->state(), connection->state_since(), now, deadlines);
+    if (!due.due) continue;
+    if (!due.why.empty())
+      write_diagnostic(connection->peer + ": " + due.why + ": connection closed");
     ::shutdown(connection->fd, SHUT_RDWR);
-    connection->last_active = now; // said once, not at every sweep
+    connection->postpone_deadline(now); // said once, not at every sweep
   }
-}
-
-// What a connection waits for in epoll decides its deadline. Idle keep-alive
-// connections and stalled heads close without a word (they are what slowloris sends,
-// by the thousand); a stalled body or response is worth a line.
-WorkerPool::Overdue WorkerPool::overdue_at(const Connection &connection, Clock::rep now) const {
-  const PipelineLimits &limits = reader_.limits();
-  const int read_ms = limits.timeouts.read_ms, write_ms = limits.timeouts.write_ms;
-  const Clock::rep quiet = now - connection.last_active;
-  if (connection.waiting_to_send) {
-    if (quiet <= ticks_of(std::chrono::milliseconds(write_ms))) return {};
-    return {true, stalled_reader(write_ms)};
-  }
-  const Clock::rep read_limit = ticks_of(std::chrono::milliseconds(read_ms));
-  if (connection.lingering) return {quiet > read_limit, {}};
-  if (connection.receiving_body) {
-    if (quiet <= read_limit) return {};
-    return {true, "request body stopped arriving for " + std::to_string(read_ms) +
-                      " ms (READ_TIMEOUT_MS)"};
-  }
-  const Clock::rep head_started = connection.head_started;
-  if (head_started != 0) return {now - head_started > read_limit, {}};
-  return {quiet > ticks_of(std::chrono::seconds(limits.keep_alive_seconds)), {}};
 }
 
 // Stuck threads hold memory (and whatever the handler holds): past this many, the

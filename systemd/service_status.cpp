@@ -1,7 +1,7 @@
 // The notification messages and when the serving process sends them.
 #include "systemd/service_status.hpp"
 
-#include "server/access_log.hpp"
+#include "diagnostics/diagnostic_log.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -24,7 +24,7 @@ void ServiceStatus::send(const std::string &assignments) {
   if (notifier_.notify(assignments) || warned_) return;
   // Once: a service manager that went away should not fill the log.
   warned_ = true;
-  server::write_diagnostic(std::string("cannot notify the service manager (NOTIFY_SOCKET): ") +
+  diagnostics::write_diagnostic(std::string("cannot notify the service manager (NOTIFY_SOCKET): ") +
                            std::strerror(errno));
 }
 

@@ -1,7 +1,7 @@
-// The one place that tells the kinds of route target apart, by the proxy.ini target
-// text: "http://..." an upstream, "lambda:..." and "cloudflare:..." FaaS profiles,
-// anything else a FlexiLib library path. A new kind is a new RouteTarget and one
-// branch in each function here.
+// Makes the route target a proxy.ini target text names, of the kind target_kind()
+// reads from it: "http://..." an upstream, "lambda:..." and "cloudflare:..." FaaS
+// profiles, anything else a FlexiLib library path. A new kind is a new RouteTarget,
+// a TargetKind and its case here and in target_problem (target_syntax.cpp).
 #pragma once
 
 #include "loader/library_slot.hpp"

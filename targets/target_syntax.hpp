@@ -1,7 +1,6 @@
 // Whether a proxy.ini target text can make a route target, for the config parser,
-// which must refuse a bad line before any target is made. Defined with the factory
-// (target_factory.cpp), the one place that tells the kinds apart; kept in its own
-// header so that the parser does not include the targets themselves.
+// which must refuse a bad line before any target is made. Kept apart from the
+// factory so that the parser (and its fuzzer) does not include the targets.
 #pragma once
 
 #include <string>

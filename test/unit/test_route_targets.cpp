@@ -83,7 +83,8 @@ TEST_CASE("route table: the first matching route wins, with its target", "[targe
   CHECK(table->routes[0].name == "Host: api /v1");
   CHECK(table->routes[0].totals == nullptr); // built without statistics
 
-  flexilib_header host{"host", 4, "api.local", 9};
+  char name[] = "host", value[] = "api.local";
+  flexilib_header host{name, 4, value, 9};
   const loader::Route *api = table->match("/v1/users", &host, 1);
   REQUIRE(api != nullptr);
   CHECK(api->target->name() == "http://127.0.0.1:3000");

@@ -2,6 +2,8 @@
 #include "admin/admin_server.hpp"
 
 #include "admin/admin_checks.hpp"
+#include "admin/dashboard.hpp"
+#include "server/escaped_exception.hpp"
 
 #include <cstring>
 #include <exception>
@@ -75,15 +77,9 @@ void AdminServer::install_handlers() {
   };
   server.set_error_handler(json_error);
   server.set_exception_handler(
-      [](const httplib::Request &, httplib::Response &response, std::exception_ptr failure) {
-        std::string what = "internal error";
-        try {
-          std::rethrow_exception(failure);
-        } catch (const std::exception &error) {
-          what = error.what();
-        } catch (...) {
-        }
-        send_error(response, 500, what);
+      [](const httplib::Request &request, httplib::Response &response, std::exception_ptr escaped) {
+        server::answer_escaped_exception("admin", request, response, escaped);
+        send_error(response, 500, "internal error (the server log says which)");
       });
 }
 
@@ -116,6 +112,10 @@ void AdminServer::answer(const httplib::Request &request, httplib::Response &res
                "Host \"" + host +
                    "\" is not this machine's loopback: the admin endpoint refuses it "
                    "(DNS rebinding protection)");
+    return;
+  }
+  if (wants_dashboard(request)) {
+    send_dashboard(response);
     return;
   }
   if (!options_.token.empty() &&

@@ -268,13 +268,18 @@ void LambdaApiServer::invoke(Exchange &exchange, const std::string &target,
   {
     const HandlerScope scope(*arena, crash_page_, crash_slot(), target, route.name, library);
     LambdaInvocation invocation(library, function.settings(), exchange.cold == 1, keep_log);
-    const HandlerCall call = invocation.call(event);
+    const HandlerCall call = invocation.call(event, {route.name, "POST", target});
     exchange.request_id = invocation.request_id();
     exchange.billed_ms = invocation.billed_ms();
     exchange.function_error = call.verdict != HandlerCall::Verdict::result;
     switch (call.verdict) {
     case HandlerCall::Verdict::result:
       exchange.payload.assign(call.result); // copied out before the arena resets
+      break;
+    case HandlerCall::Verdict::threw:
+      exchange.payload =
+          function_error_payload("Runtime.HandlerThrewException",
+                                 "lambda_handler threw an exception (an unhandled error)");
       break;
     case HandlerCall::Verdict::no_result:
       exchange.payload = function_error_payload(

@@ -2,6 +2,7 @@
 #include "faas/lambda_invocation.hpp"
 
 #include "faas/lambda_report.hpp"
+#include "loader/entry_point_call.hpp"
 #include "timing/clock.hpp"
 
 #include <chrono>
@@ -63,7 +64,7 @@ void LambdaInvocation::log_error(std::string_view message) {
   write_line(request_id_ + " ERROR " + std::string(message));
 }
 
-HandlerCall LambdaInvocation::call(const std::string &event) {
+HandlerCall LambdaInvocation::call(const std::string &event, const RequestNames &request) {
   const std::string name = lambda_function_name(library_.path());
   const int64_t now_ms = epoch_ms_now();
   const flexilib_lambda_context context{
@@ -73,8 +74,11 @@ HandlerCall LambdaInvocation::call(const std::string &event) {
   write_line(start_line(request_id_));
   size_t result_length = 0;
   const auto start = Clock::now();
-  const char *result =
-      library_.lambda_handler()(event.c_str(), event.size(), &context, &result_length);
+  const char *result = nullptr;
+  const bool returned = loader::call_entry_point(
+      {library_.path(), "lambda_handler", request.route, request.method, request.target}, [&] {
+        result = library_.lambda_handler()(event.c_str(), event.size(), &context, &result_length);
+      });
   const double duration_ms = ms_since(start);
 
   timed_out_ = duration_ms > profile_.timeout_ms;
@@ -85,6 +89,10 @@ HandlerCall LambdaInvocation::call(const std::string &event) {
   if (timed_out_) {
     outcome.verdict = HandlerCall::Verdict::timed_out;
     outcome.error_line = timeout_line(epoch_ms_now(), request_id_, profile_.timeout_ms);
+  } else if (!returned) {
+    outcome.verdict = HandlerCall::Verdict::threw;
+    outcome.error_line =
+        request_id_ + " ERROR lambda_handler threw an exception (an unhandled error)";
   } else if (result == nullptr) {
     outcome.verdict = HandlerCall::Verdict::no_result;
     outcome.error_line = request_id_ + " ERROR lambda_handler returned NULL (an unhandled error)";
@@ -115,13 +123,14 @@ LambdaOutcome invoke_lambda(const loader::Library &library, const RouteProfile &
     return outcome;
   }
   LambdaInvocation invocation(library, profile, cold);
-  const HandlerCall call = invocation.call(event);
+  const HandlerCall call = invocation.call(event, {request.route, request.method, request.target});
   outcome.invoked = true;
   outcome.billed_ms = invocation.billed_ms();
   switch (call.verdict) {
   case HandlerCall::Verdict::timed_out:
     outcome.response = api_gateway_error(503, "Service Unavailable");
     break;
+  case HandlerCall::Verdict::threw:
   case HandlerCall::Verdict::no_result:
     outcome.response = api_gateway_error(500, "Internal Server Error");
     break;

@@ -23,7 +23,7 @@ std::string lambda_function_name(std::string_view library_path);
 
 // What came of calling lambda_handler once.
 struct HandlerCall {
-  enum class Verdict { result, no_result, result_too_large, timed_out } verdict;
+  enum class Verdict { result, no_result, threw, result_too_large, timed_out } verdict;
   std::string_view result; // the handler's bytes (also when too large), until the arena resets
   std::string error_line;  // the line logged for any verdict but `result`
 };
@@ -40,7 +40,11 @@ public:
   // Writes START, runs lambda_handler with `event` on the calling thread and logs what
   // went wrong, if anything. The handler cannot be interrupted: a timeout is found
   // when it returns. Call once. (A string, as the handler reads it NUL-terminated.)
-  HandlerCall call(const std::string &event);
+  // `request` names what is being served in the line an escaped exception logs.
+  struct RequestNames {
+    std::string_view route, method, target;
+  };
+  HandlerCall call(const std::string &event, const RequestNames &request);
   // "<request id> ERROR <message>", for an error the caller finds in the result.
   void log_error(std::string_view message);
   // Writes END and REPORT. Call once, after call().

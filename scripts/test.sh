@@ -3,10 +3,12 @@
 # then the same tests under ThreadSanitizer (build-tsan/) and under AddressSanitizer
 # with UndefinedBehaviorSanitizer (build-asan/). Exits non-zero when a test fails or
 # when any process (a test, the server, its supervisor) printed a sanitizer report.
-# Last, the proxy.ini parser and the request-head checks are fuzzed for FUZZ_SECONDS
-# each (20; test/fuzz/run.sh).
-# Tests labelled "heavy" run in the Release build only. SANITIZERS=none runs the
-# Release tests only. Needs no terminal: CI runs it as .ci/run.
+# After the Release tests, bench/soak.sh runs for SOAK_SECONDS (60). Last, the
+# proxy.ini parser and the request-head checks are fuzzed for FUZZ_SECONDS each (20;
+# test/fuzz/run.sh).
+# Tests labelled "heavy" (many requests, the dashboard in Chromium) run in the Release
+# build only. SANITIZERS=none runs the Release tests and the soak only. Needs no
+# terminal: CI runs it as .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -41,9 +43,16 @@ build_and_test() {
 
 ctest_filter=()
 build_and_test build -DCMAKE_BUILD_TYPE=Release
+# The soak, once, on the Release build: mixed traffic, reloads, crashes (bench/soak.sh).
+# SOAK_SECONDS=0 skips it.
+if ((${SOAK_SECONDS:-60} > 0)); then
+  echo "== soak: ${SOAK_SECONDS:-60} s"
+  bench/soak.sh "${SOAK_SECONDS:-60}"
+fi
 [[ ${SANITIZERS:-all} == none ]] && exit 0
 
-# Tests labelled "heavy" (100,000 requests and the like) ran in the Release build.
+# Tests labelled "heavy" (100,000 requests, the dashboard in Chromium and the like) ran
+# in the Release build.
 ctest_filter=(-LE heavy)
 
 TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/test/tsan.supp log_path=$reports/tsan" \

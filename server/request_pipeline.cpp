@@ -1,8 +1,10 @@
 // The request path: a request -> cpp-httplib -> handler library -> response -> log.
 #include "server/request_pipeline.hpp"
 
+#include "loader/entry_point_call.hpp"
 #include "server/access_log.hpp"
 #include "server/error_response.hpp"
+#include "server/escaped_exception.hpp"
 #include "server/request_head.hpp"
 #include "targets/exchange.hpp"
 
@@ -72,6 +74,12 @@ RequestPipeline::RequestPipeline(loader::Configuration &configuration, PipelineL
     handle(request, response);
   };
   parser_.Post(".*", handler).Put(".*", handler).Patch(".*", handler).Delete(".*", handler);
+  // What escapes the request path (a library's own exceptions stop at call_entry_point).
+  parser_.set_exception_handler(
+      [](const httplib::Request &request, httplib::Response &response, std::exception_ptr escaped) {
+        answer_escaped_exception("serving", request, response, escaped);
+        if (current_request != nullptr) current_request->stream.set_reason_phrase({});
+      });
 }
 
 // ---- The steps of one request, in order -------------------------------------------
@@ -166,7 +174,10 @@ bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream
     }
   }
   ok = stream.flush() && ok && !is_refusal(stream.response_status());
-  if (context.exchange && context.exchange->library) context.exchange->library->request_deinit();
+  if (context.exchange && context.exchange->library)
+    loader::call_entry_point({context.exchange->library->path(), "request_deinit",
+                              context.exchange->route, context.head.request_line},
+                             [&] { context.exchange->library->request_deinit(); });
   context.end = Clock::now();
   ++connection.requests_served;
 

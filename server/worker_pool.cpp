@@ -26,6 +26,14 @@ constexpr uint32_t connection_events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
 constexpr uint32_t writable_events = EPOLLOUT | EPOLLONESHOT;
 constexpr auto housekeeping_interval = std::chrono::milliseconds(250);
 
+// For a line about a condition that lasts: true at most once a second per `said_at`.
+bool once_a_second(std::atomic<Clock::rep> &said_at) {
+  const Clock::rep now = now_ticks();
+  Clock::rep last = said_at.load(std::memory_order_relaxed);
+  if (last != 0 && now - last < ticks_of(std::chrono::seconds(1))) return false;
+  return said_at.compare_exchange_strong(last, now, std::memory_order_relaxed);
+}
+
 void address_of(const sockaddr_storage &address, std::string &ip, int &port) {
   char text[INET6_ADDRSTRLEN] = "?";
   if (address.ss_family == AF_INET) {
@@ -158,8 +166,9 @@ void WorkerPool::accept_connections() {
   for (;;) {
     if (connection_count() >= settings_.max_connections) {
       // New connections wait in the backlog; closing one re-arms the listener.
-      write_diagnostic("MAX_CONNECTIONS (" + std::to_string(settings_.max_connections) +
-                       ") open: not accepting until one closes");
+      if (once_a_second(said_connections_full_))
+        write_diagnostic("MAX_CONNECTIONS (" + std::to_string(settings_.max_connections) +
+                         ") open: not accepting until one closes");
       return;
     }
     sockaddr_storage peer{};
@@ -169,8 +178,11 @@ void WorkerPool::accept_connections() {
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno != EAGAIN) {
-        // Out of descriptors: the housekeeper re-arms the listener a moment later.
-        write_diagnostic(std::string("accept: ") + std::strerror(errno));
+        // Out of descriptors (EMFILE, ENFILE) or memory: the connection stays in the
+        // backlog, and the housekeeper re-arms the listener a pause later.
+        if (once_a_second(said_accept_failed_))
+          write_diagnostic(std::string("accept: ") + std::strerror(errno) +
+                           ": trying again shortly");
         return;
       }
       break;
@@ -332,6 +344,17 @@ void WorkerPool::close_overdue_connections() {
   }
 }
 
+namespace {
+void answer_gateway_timeout(Connection &connection) {
+  static constexpr std::string_view gateway_timeout =
+      "HTTP/1.1 504 Gateway Timeout\r\nContent-Type: text/plain\r\nContent-Length: 47\r\n"
+      "Connection: close\r\n\r\n504 Gateway Timeout: the handler did not answer";
+  [[maybe_unused]] ssize_t sent = ::send(connection.fd, gateway_timeout.data(),
+                                         gateway_timeout.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  ::shutdown(connection.fd, SHUT_RDWR);
+}
+} // namespace
+
 // Stuck threads hold memory (and whatever the handler holds): past this many, the
 // pool stops replacing them and runs short-handed.
 size_t WorkerPool::max_stuck_threads() const {
@@ -339,25 +362,16 @@ size_t WorkerPool::max_stuck_threads() const {
 }
 
 // A handler past its deadline: its client gets 504 now (written from here, while the
-// stuck thread cannot touch the socket), the socket is shut down so that whatever the
-// handler produces later goes nowhere, and a new thread takes the stuck one's place.
-// threads_mutex_ held.
+// stuck thread cannot leave the handler window: see ServingThread), the socket is shut
+// down so that whatever the handler produces later goes nowhere, and a new thread
+// takes the stuck one's place. threads_mutex_ held.
 void WorkerPool::replace_stuck_threads() {
   const Clock::rep deadline = ticks_of(std::chrono::milliseconds(settings_.handler_timeout_ms));
   const Clock::rep now = now_ticks();
   for (ServingThread &thread : serving_) {
-    const Clock::rep started = thread.handler_started;
-    if (started == 0 || thread.replaced || now - started <= deadline) continue;
-    Connection *connection = thread.handler_connection;
-    const std::string running = thread.handler_description();
-    if (connection == nullptr || running.empty()) continue; // it has just returned
-    static constexpr std::string_view gateway_timeout =
-        "HTTP/1.1 504 Gateway Timeout\r\nContent-Type: text/plain\r\nContent-Length: 47\r\n"
-        "Connection: close\r\n\r\n504 Gateway Timeout: the handler did not answer";
-    [[maybe_unused]] ssize_t sent = ::send(connection->fd, gateway_timeout.data(),
-                                           gateway_timeout.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    ::shutdown(connection->fd, SHUT_RDWR);
-    thread.replaced = true;
+    const std::string running =
+        thread.take_over_if_overdue(now, deadline, answer_gateway_timeout); // may have returned
+    if (running.empty()) continue;
     ++stuck_threads_;
     write_diagnostic("serving thread " + std::to_string(thread.index) + " has been in a handler " +
                      "for over " + std::to_string(settings_.handler_timeout_ms) +

@@ -94,6 +94,9 @@ private:
   size_t stuck_threads_ = 0;
   std::thread housekeeper_;
 
+  // When the lines about a full connection table and a failing accept were last said.
+  std::atomic<Clock::rep> said_connections_full_{0}, said_accept_failed_{0};
+
   mutable std::mutex connections_mutex_; // taken on accept, close and sweep only
   std::unordered_map<Connection *, std::unique_ptr<Connection>> connections_;
 };

@@ -60,7 +60,7 @@ void CloudflareTarget::serve(Exchange &exchange, httplib::Response &response) co
   if (library == nullptr) return;
   flexilib_request c_request = c_request_of(exchange);
   add_cloudflare_headers(exchange, c_request);
-  flexilib_response *c_response = nullptr;
+  HandlerResult c_response;
   double cpu_used_ms = 0;
   {
     const HandlerWindow window(exchange, *library);

@@ -2,6 +2,7 @@
 #include "targets/flexilib_target.hpp"
 
 #include "diagnostics/diagnostic_log.hpp"
+#include "loader/entry_point_call.hpp"
 #include "server/error_response.hpp"
 #include "server/response_translation.hpp"
 #include "server/zig_allocator.hpp"
@@ -23,16 +24,28 @@ flexilib_request c_request_of(const Exchange &exchange) {
   };
 }
 
-flexilib_response *call_handle_request(const loader::Library &library, Exchange &exchange,
-                                       flexilib_request &c_request) {
-  library.zig_init(server::zig_allocator_for(exchange.arena));
-  return library.handle_request(&c_request);
+HandlerResult call_handle_request(const loader::Library &library, Exchange &exchange,
+                                  flexilib_request &c_request) {
+  const httplib::Request &request = exchange.request;
+  const std::string_view path = library.path(), route = exchange.route;
+  HandlerResult result;
+  result.threw =
+      !loader::call_entry_point(
+          {path, "zigInit", route, request.method, request.target},
+          [&] { library.zig_init(server::zig_allocator_for(exchange.arena)); }) ||
+      !loader::call_entry_point({path, "handle_request", route, request.method, request.target},
+                                [&] { result.response = library.handle_request(&c_request); });
+  return result;
 }
 
-void answer_from_c_response(const Exchange &exchange, const flexilib_response *c_response,
+void answer_from_c_response(const Exchange &exchange, const HandlerResult &result,
                             httplib::Response &response) {
   const httplib::Request &request = exchange.request;
   const std::string &library = exchange.library->path();
+  const flexilib_response *c_response = result.response;
+  if (result.threw)
+    return server::respond_with_error(response, 500,
+                                      "500 Internal Server Error: the handler failed");
   if (c_response == nullptr) {
     diagnostics::write_diagnostic(library + ": handle_request returned NULL for " + request.method +
                                   " " + request.target);
@@ -58,7 +71,7 @@ void FlexiLibTarget::serve(Exchange &exchange, httplib::Response &response) cons
   const loader::Library *library = take_library(exchange, response);
   if (library == nullptr) return;
   flexilib_request c_request = c_request_of(exchange);
-  flexilib_response *c_response = nullptr;
+  HandlerResult c_response;
   {
     const HandlerWindow window(exchange, *library);
     c_response = call_handle_request(*library, exchange, c_request);

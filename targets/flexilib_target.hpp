@@ -20,14 +20,22 @@ protected:
 // The C request for `exchange`: it points into cpp-httplib's request and the raw head.
 flexilib_request c_request_of(const Exchange &exchange);
 
-// Calls the library's handle_request, handing a library written on FlexiLib's Zig
-// interface its allocator over the request arena first (zigInit).
-flexilib_response *call_handle_request(const loader::Library &library, Exchange &exchange,
-                                       flexilib_request &c_request);
+// What handle_request gave back: its response, or that an exception escaped it (or
+// zigInit), which the exception boundary has logged.
+struct HandlerResult {
+  flexilib_response *response = nullptr;
+  bool threw = false;
+};
 
-// `c_response` (what handle_request returned) into `response`; a NULL or invalid one
-// is logged and answered 500.
-void answer_from_c_response(const Exchange &exchange, const flexilib_response *c_response,
+// Calls the library's handle_request, handing a library written on FlexiLib's Zig
+// interface its allocator over the request arena first (zigInit), both through the
+// exception boundary (loader/entry_point_call).
+HandlerResult call_handle_request(const loader::Library &library, Exchange &exchange,
+                                  flexilib_request &c_request);
+
+// `result` (what handle_request returned) into `response`; an exception, a NULL or an
+// invalid response is answered 500, the last two with a log line of their own.
+void answer_from_c_response(const Exchange &exchange, const HandlerResult &result,
                             httplib::Response &response);
 
 } // namespace flexilib::targets

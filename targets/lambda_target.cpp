@@ -12,7 +12,8 @@ void LambdaTarget::serve(Exchange &exchange, httplib::Response &response) const 
   const httplib::Request &request = exchange.request;
   faas::HttpRequestView view{request.method,  request.target,
                              request.version, exchange.connection.peer_ip,
-                             exchange.body,   {}};
+                             exchange.body,   {},
+                             exchange.route};
   for (size_t i = 0; i < exchange.header_count; ++i) {
     const flexilib_header &header = exchange.headers[i];
     view.headers.emplace_back(std::string_view(header.name_ptr, header.name_len),

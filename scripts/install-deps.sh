@@ -1,18 +1,13 @@
 #!/usr/bin/env bash
 # Installs from Debian what flexilib needs to build and test, and only what is missing:
 # a second run asks dpkg alone, so it is fast and needs no network.
-# --runtime: only what the built server needs to run (the Docker runtime stage).
+# The built server needs nothing but glibc to run. cpp-httplib is not installed: the
+# build takes it from Debian's source package (scripts/fetch-httplib.sh, which needs
+# dpkg-dev, part of build-essential). debootstrap: the bullseye check of the release.
 set -euo pipefail
 
-build_packages=(build-essential cmake pkg-config libcpp-httplib-dev nlohmann-json3-dev
-                libinih-dev catch2 curl clang-14 libclang-rt-14-dev)
-runtime_packages=(libcpp-httplib0.11 libinih1)
-
-case ${1:-} in
-  "") packages=("${build_packages[@]}") ;;
-  --runtime) packages=("${runtime_packages[@]}") ;;
-  *) echo "usage: $0 [--runtime]" >&2; exit 2 ;;
-esac
+packages=(build-essential cmake pkg-config nlohmann-json3-dev libinih-dev catch2 curl
+          clang-14 libclang-rt-14-dev debootstrap)
 
 missing=()
 for package in "${packages[@]}"; do

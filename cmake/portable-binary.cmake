@@ -1,0 +1,43 @@
+# The server as one binary that runs on any x86-64 glibc distribution from glibc 2.31
+# (Debian bullseye, 2020) on, needing nothing else: libstdc++ and libgcc are linked in
+# (inih and cpp-httplib are static already), and everything is built against
+# bullseye's glibc (scripts/glibc-sysroot.sh), because a program linked against a
+# glibc asks for that glibc's symbol versions. portable/older_glibc.cpp supplies the
+# three functions GCC 12's static runtime wants from newer glibcs. A C++ handler
+# library still brings the system's libstdc++.so with it, as into any program.
+#
+# Not in sanitizer builds: their runtimes are built for this machine's glibc and
+# expect the shared C++ runtime.
+if(FLEXILIB_SANITIZE)
+  set(portable_default OFF)
+else()
+  set(portable_default ON)
+endif()
+option(FLEXILIB_PORTABLE "build against glibc 2.31 and link the C++ runtime statically"
+       ${portable_default})
+
+if(FLEXILIB_PORTABLE)
+  execute_process(COMMAND ${CMAKE_SOURCE_DIR}/scripts/glibc-sysroot.sh bullseye
+                  OUTPUT_VARIABLE glibc_sysroot OUTPUT_STRIP_TRAILING_WHITESPACE
+                  RESULT_VARIABLE glibc_sysroot_failed)
+  if(glibc_sysroot_failed)
+    message(FATAL_ERROR "could not make the glibc 2.31 sysroot (scripts/glibc-sysroot.sh)")
+  endif()
+  message(STATUS "portable build: against glibc 2.31 in ${glibc_sysroot}")
+  # -B and -L: g++ also looks for crt files and libc in this machine's library
+  # directory, outside the sysroot; these come first.
+  set(glibc_libraries ${glibc_sysroot}/usr/lib/x86_64-linux-gnu)
+  add_compile_options(--sysroot=${glibc_sysroot})
+  # -pthread: glibc 2.31 keeps the threads functions in libpthread, which this
+  # machine's glibc (and so CMake's Threads check) does not need.
+  add_link_options(--sysroot=${glibc_sysroot} -B${glibc_libraries} -L${glibc_libraries}
+                   -L${glibc_sysroot}/lib/x86_64-linux-gnu -pthread)
+endif()
+
+# Makes `target` (the server) need only glibc.
+function(flexilib_portable_binary target)
+  if(FLEXILIB_PORTABLE)
+    target_sources(${target} PRIVATE ${CMAKE_SOURCE_DIR}/portable/older_glibc.cpp)
+    target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc)
+  endif()
+endfunction()

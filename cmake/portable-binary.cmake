@@ -34,10 +34,12 @@ if(FLEXILIB_PORTABLE)
                    -L${glibc_sysroot}/lib/x86_64-linux-gnu -pthread)
 endif()
 
-# Makes `target` (the server) need only glibc.
-function(flexilib_portable_binary target)
+# Makes every program that links `library` (flexilib_core: the server and the test
+# programs) carry its C++ runtime: the system's libstdc++.so wants a newer glibc than
+# the one they are linked against, so no program here can link it.
+function(flexilib_portable_runtime library)
   if(FLEXILIB_PORTABLE)
-    target_sources(${target} PRIVATE ${CMAKE_SOURCE_DIR}/portable/older_glibc.cpp)
-    target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc)
+    target_sources(${library} INTERFACE ${CMAKE_SOURCE_DIR}/portable/older_glibc.cpp)
+    target_link_options(${library} INTERFACE -static-libstdc++ -static-libgcc)
   endif()
 endfunction()

@@ -43,3 +43,13 @@ function(flexilib_portable_runtime library)
     target_link_options(${library} INTERFACE -static-libstdc++ -static-libgcc)
   endif()
 endfunction()
+
+# The same for a C++ handler library, whose copy of the runtime stays hidden inside it
+# (its exports are the handler ABI alone).
+function(flexilib_portable_handler target)
+  if(FLEXILIB_PORTABLE)
+    target_sources(${target} PRIVATE ${CMAKE_SOURCE_DIR}/portable/older_glibc.cpp)
+    target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc)
+    target_link_libraries(${target} PRIVATE ${CMAKE_DL_LIBS}) # dlvsym: libdl in glibc 2.31
+  endif()
+endfunction()

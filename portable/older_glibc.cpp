@@ -1,6 +1,9 @@
 // What GCC 12's static libstdc++ and libgcc ask of glibc that glibc 2.31 (the one the
 // portable build links against: cmake/portable-binary.cmake) does not have. Linked
-// only into the portable server binary; each stands in for the newer glibc function.
+// into the portable build's programs and its C++ example handler; each stands in for
+// the newer glibc's function.
+#include "portable/older_glibc.hpp"
+
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -28,16 +31,6 @@ uint32_t arc4random(void) {
   }
   return value;
 }
-
-// The layout of glibc 2.35's struct dl_find_object on x86-64.
-struct dl_find_object {
-  unsigned long long dlfo_flags;
-  void *dlfo_map_start;
-  void *dlfo_map_end;
-  struct link_map *dlfo_link_map;
-  void *dlfo_eh_frame;
-  unsigned long long dlfo_reserved[7];
-};
 }
 
 namespace {
@@ -76,6 +69,11 @@ using FindObject = int (*)(void *, dl_find_object *);
 
 } // namespace
 
+int flexilib::portable::find_object_by_program_headers(void *address, dl_find_object *found) {
+  ObjectSearch search{reinterpret_cast<uintptr_t>(address), found};
+  return dl_iterate_phdr(find_in_object, &search) == 1 ? 0 : -1;
+}
+
 // The unwinder's way to the unwinding information of the code at an address (glibc
 // 2.35). glibc's own where it has one (it needs no lock), else dl_iterate_phdr, which
 // is how libgcc found it before glibc had this function.
@@ -83,6 +81,5 @@ extern "C" int _dl_find_object(void *address, dl_find_object *found) {
   static const auto glibcs =
       reinterpret_cast<FindObject>(dlvsym(RTLD_DEFAULT, "_dl_find_object", "GLIBC_2.35"));
   if (glibcs != nullptr) return glibcs(address, found);
-  ObjectSearch search{reinterpret_cast<uintptr_t>(address), found};
-  return dl_iterate_phdr(find_in_object, &search) == 1 ? 0 : -1;
+  return flexilib::portable::find_object_by_program_headers(address, found);
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds flexilib and runs every test with ctest: first the Release build (build/),
-# then the same tests under ThreadSanitizer (build-tsan/) and under AddressSanitizer
+# then the release (CPack) checked in a Debian bullseye chroot, then the same tests
+# under ThreadSanitizer (build-tsan/) and under AddressSanitizer
 # with UndefinedBehaviorSanitizer (build-asan/). Exits non-zero when a test fails or
 # when any process (a test, the server, its supervisor) printed a sanitizer report.
 # Last, the proxy.ini parser and the request-head checks are fuzzed for FUZZ_SECONDS
@@ -39,6 +40,11 @@ build_and_test() {
 }
 
 build_and_test build -DCMAKE_BUILD_TYPE=Release
+# The release made from that build, and proof that it runs on an older Debian
+# (bullseye, in a chroot): once, not in the sanitizer builds.
+echo "== release: package, then run it on Debian bullseye"
+cmake --build build --target package >/dev/null
+./scripts/bullseye-check.sh
 [[ ${SANITIZERS:-all} == none ]] && exit 0
 
 TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/test/tsan.supp log_path=$reports/tsan" \

@@ -49,6 +49,7 @@ endfunction()
 function(flexilib_portable_handler target)
   if(FLEXILIB_PORTABLE)
     target_sources(${target} PRIVATE ${CMAKE_SOURCE_DIR}/portable/older_glibc.cpp)
+    target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR})
     target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc)
     target_link_libraries(${target} PRIVATE ${CMAKE_DL_LIBS}) # dlvsym: libdl in glibc 2.31
   endif()

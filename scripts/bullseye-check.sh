@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tarball=${1:-$(ls build/flexilib-*-linux-x86_64.tar.gz 2>/dev/null | head -n 1)}
 [[ -f $tarball ]] || { echo "bullseye-check: no release tarball (cmake --build build --target package)" >&2; exit 1; }
-cache=${FLEXILIB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/flexilib}
+cache=${FLEXILIB_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/flexilib}
 image=$cache/bullseye-minbase.tar
 port=${BULLSEYE_CHECK_PORT:-18391}
 

@@ -20,7 +20,7 @@ if (($# != 4)); then
 fi
 out=$1 suite=$2 version=$3 dsc_sha256=$4
 here=$(cd "$(dirname "$0")" && pwd)
-cache=${FLEXILIB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/flexilib}
+cache=${FLEXILIB_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/flexilib}
 sources=$cache/debian-sources/cpp-httplib_$version
 dsc=$sources/cpp-httplib_${version#*:}.dsc
 
@@ -39,18 +39,30 @@ mkdir -p "$cache/debian-sources"
 exec {lock}>"$cache/debian-sources/.lock"
 flock "$lock" # builds configuring at once share the cache
 
-dsc_is_expected || download
-if ! dsc_is_expected; then
-  echo "fetch-httplib: $dsc does not have the SHA-256 $dsc_sha256" >&2
-  exit 1
-fi
+fetch() {
+  dsc_is_expected || download
+  if ! dsc_is_expected; then
+    echo "fetch-httplib: $dsc does not have the SHA-256 $dsc_sha256" >&2
+    exit 1
+  fi
+}
 
 # dpkg-source verifies the tarballs against the .dsc and applies Debian's patches.
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 # (It cannot check the .dsc's OpenPGP signature without Debian's maintainer keyring:
 # the pinned SHA-256 stands for that. Its output is shown only when it fails.)
-dpkg-source -x "$dsc" "$work/src" >"$work/log" 2>&1 || { cat "$work/log" >&2; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+extract() {
+  rm -rf "$work/src"
+  dpkg-source -x "$dsc" "$work/src" >"$work/log" 2>&1
+}
+
+fetch
+if ! extract; then # a damaged cache: fetched again, once
+  rm -rf "$sources"
+  fetch
+  extract || { cat "$work/log" >&2; exit 1; }
+fi
 mkdir -p "$out"
 # The split of upstream's split.py: the lines between the two border comments are the
 # implementation; they go to httplib.cc, without their "inline", the rest to httplib.h.

@@ -12,7 +12,7 @@ set -euo pipefail
 
 suite=${1:-bullseye}
 here=$(cd "$(dirname "$0")" && pwd)
-cache=${FLEXILIB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/flexilib}
+cache=${FLEXILIB_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/flexilib}
 root=$cache/sysroot-$suite
 packages=(libc6 libc6-dev linux-libc-dev libcrypt1 libcrypt-dev)
 

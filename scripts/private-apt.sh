@@ -14,7 +14,7 @@ fi
 suite=$1
 shift
 here=$(cd "$(dirname "$0")" && pwd)
-cache=${FLEXILIB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/flexilib}
+cache=${FLEXILIB_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/flexilib}
 state=$cache/apt/$suite
 
 options=(-o Dir::Etc::SourceList="$state/sources.list" -o Dir::Etc::SourceParts="$state/empty"
@@ -26,15 +26,19 @@ mkdir -p "$state"
 exec {lock}>"$state/.lock"
 flock "$lock" # builds configuring at once share the state
 
-if [[ ! -f $state/updated ]]; then
+update() {
+  local mirror keyring=/usr/share/keyrings/debian-archive-keyring.gpg
   mirror=$("$here/debian-mirror.sh")
   mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$state/empty"
   touch "$state/empty/status"
-  keyring=/usr/share/keyrings/debian-archive-keyring.gpg
   printf 'deb [signed-by=%s] %s %s main\ndeb-src [signed-by=%s] %s %s main\n' \
     "$keyring" "$mirror" "$suite" "$keyring" "$mirror" "$suite" >"$state/sources.list"
   echo "private-apt: package lists of $suite from $mirror" >&2
   apt-get "${options[@]}" -qq update
   touch "$state/updated"
-fi
-"$1" "${options[@]}" "${@:2}"
+}
+
+[[ -f $state/updated ]] || update
+# Lists kept from an earlier run may name files the mirror no longer has: on failure,
+# the lists are brought up to date and the command tried once more.
+"$1" "${options[@]}" "${@:2}" || { update && "$1" "${options[@]}" "${@:2}"; }

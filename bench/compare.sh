@@ -15,30 +15,33 @@ old_port=18182 new_port=18183
 source bench/common.sh
 need wrk
 printf '/ = %s/build/executors/libflexilib-example.so\n' "$PWD" >"$work/proxy.ini"
-start() { # binary port name
-  PORT=$2 SERVER_THREAD_COUNT=$threads ADMIN_PORT=off "$1" "$work/proxy.ini" \
-    >/dev/null 2>"$work/$3.err" &
-  echo $!
-}
-old_pid=$(start "$old" $old_port old)
-new_pid=$(start "$new" $new_port new)
+PORT=$old_port SERVER_THREAD_COUNT=$threads ADMIN_PORT=off "$old" "$work/proxy.ini" \
+  >/dev/null 2>"$work/old.err" &
+old_pid=$!
+PORT=$new_port SERVER_THREAD_COUNT=$threads ADMIN_PORT=off "$new" "$work/proxy.ini" \
+  >/dev/null 2>"$work/new.err" &
+new_pid=$!
 wait_for $old_port
 wait_for $new_port
 
-# KiB of Pss_Anon by mapping (file name, or [heap], [stack], [anon]...) over a
-# process and its children, largest first, with the total.
+# Where the private memory of a process and its children goes: KiB of anonymous pages
+# by mapping (file name, or [heap], [stack], [anon]...), largest first. (smaps gives
+# Pss_Anon only for the whole process: pages the supervisor and the serving process
+# still share since the fork count here in both, so these add up to more than the
+# Pss_Anon total printed last, which is the figure to compare.)
 by_mapping() {
   local pid
   for pid in $1 $(pgrep -P "$1" || true); do cat "/proc/$pid/smaps" 2>/dev/null; done |
     awk '/^[0-9a-f]+-[0-9a-f]+ / { name = NF >= 6 ? $6 : "[anon]"; sub(".*/", "", name) }
-         /^Pss_Anon:/ { kb[name] += $2; total += $2 }
-         END { for (n in kb) if (kb[n] > 0) printf "%8d  %s\n", kb[n], n; printf "%8d  total\n", total }' |
+         /^Anonymous:/ { kb[name] += $2 }
+         END { for (n in kb) if (kb[n] > 0) printf "%8d  %s\n", kb[n], n }' |
     sort -k1,1nr
+  printf '%8d  Pss_Anon total\n' "$(private_kb "$1")"
 }
 memory() { # when
-  echo "== private memory (Pss_Anon KiB), $1"
+  echo "== private memory (KiB: Anonymous by mapping, then Pss_Anon), $1"
   paste <(echo "old: $old"; by_mapping "$old_pid") <(echo "new: $new"; by_mapping "$new_pid") |
-    awk -F'\t' '{ printf "%-44s %s\n", $1, $2 }'
+    awk -F'\t' '{ printf "%-48s %s\n", $1, $2 }'
 }
 
 memory "idle"

@@ -23,6 +23,7 @@
 #ifndef FLEXILIB_H
 #define FLEXILIB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -141,8 +142,46 @@ typedef const char *flexilib_lambda_handler(const char *event_json, size_t event
                                             size_t *response_len);
 FLEXILIB_API flexilib_lambda_handler lambda_handler;
 
-/* Not supported: the original FlexiLib passed its Zig allocator through zigInit.
- * A library exporting it is refused with an error naming it; use flexilib_alloc. */
+/* ---- FlexiLib's Zig allocator (what every Zig library on FlexiLib's interface uses) --
+ *
+ * Optional. A library that exports zigInit gets it called on the serving thread right
+ * before each handle_request (plain and cloudflare: routes), with a pointer to a Zig
+ * std.mem.Allocator value over that thread's request arena, as the original FlexiLib
+ * did. The library keeps the pointer (thread-local) and allocates its response, body
+ * and header array through it; it frees nothing: the server frees it all after the
+ * response has been written, and every byte counts in the request's "alloc" figure.
+ * The pointer and the value stay valid for the thread's life; the value is refreshed
+ * before each call. executors/flexilib.zig is an interface module for Zig handlers and
+ * executors/zig_example.zig an example.
+ *
+ * Supported: libraries built with Zig 0.11, 0.12 and 0.13 (FlexiLib's whole history),
+ * whose std.mem.Allocator is the layout below. Zig 0.14 changed it (a fourth vtable
+ * entry, remap, and an alignment enum): a 0.14 library would call the wrong functions.
+ *
+ *   alloc   memory aligned to 1 << log2_align (any alignment up to 2^30; up to 4096
+ *           from the arena's buffer, beyond from the heap), or NULL when the heap is
+ *           out (the library's OutOfMemory, usually a 500).
+ *   resize  true when the block now has new_len bytes where it is: always for a
+ *           shrink, for a growth only when the block is the request's newest in the
+ *           arena and the arena has room. false: the library allocates, copies, frees.
+ *   free    takes back the newest block or a heap block at once; any other block
+ *           stays until the response has gone. "alloc" is the most held at once.
+ *
+ * A Zig slice argument is a pointer then a length; on x86-64 Linux a Zig 0.11 library
+ * calls these as plain C functions. */
+typedef struct flexilib_zig_allocator_vtable {
+  uint8_t *(*alloc)(void *ctx, size_t len, uint8_t log2_align, size_t ret_addr);
+  bool (*resize)(void *ctx, uint8_t *buf, size_t buf_len, uint8_t log2_align, size_t new_len,
+                 size_t ret_addr);
+  void (*free)(void *ctx, uint8_t *buf, size_t buf_len, uint8_t log2_align, size_t ret_addr);
+} flexilib_zig_allocator_vtable;
+
+typedef struct flexilib_zig_allocator {
+  void *ctx;
+  const flexilib_zig_allocator_vtable *vtable;
+} flexilib_zig_allocator;
+
+FLEXILIB_API void zigInit(void *zig_allocator); /* a flexilib_zig_allocator * */
 
 #ifdef __cplusplus
 }

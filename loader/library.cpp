@@ -145,9 +145,6 @@ LoadOutcome Library::load(const std::string &path, uint64_t generation, EventSin
       text.replace(at, image_path.size(), base_name(path));
     return fail("dlopen failed: " + text);
   }
-  if (::dlsym(handle.dl, "zigInit") != nullptr)
-    return fail("exports zigInit: libraries that need FlexiLib's Zig allocator are not "
-                "supported; use flexilib_alloc from executors/flexilib.h");
   library->handle_request_ =
       find_symbol<decltype(library->handle_request_)>(handle.dl, "handle_request");
   library->lambda_handler_ = find_symbol<flexilib_lambda_handler *>(handle.dl, "lambda_handler");
@@ -159,6 +156,7 @@ LoadOutcome Library::load(const std::string &path, uint64_t generation, EventSin
     return fail("built for flexilib ABI version " + std::to_string(library->abi_version_) +
                 ", this server knows up to " + std::to_string(FLEXILIB_ABI_VERSION));
   library->request_deinit_ = find_symbol<void (*)()>(handle.dl, "request_deinit");
+  library->zig_init_ = find_symbol<void (*)(void *)>(handle.dl, "zigInit");
   library->load_ms_ = ms_since(start);
 
   if (auto on_load = find_symbol<int (*)()>(handle.dl, "flexilib_on_load")) {

@@ -48,6 +48,12 @@ public:
   flexilib_lambda_handler *lambda_handler() const { return lambda_handler_; }
   // True for the first caller only: that request is this generation's cold start.
   bool take_cold_start() { return !served_.exchange(true); }
+  // Hands a library written on FlexiLib's Zig interface module the Zig allocator
+  // (server/zig_allocator) it allocates its response with; call it right before each
+  // handle_request. A no-op when the library exports no zigInit.
+  void zig_init(void *zig_allocator) const {
+    if (zig_init_) zig_init_(zig_allocator);
+  }
   // Lets the library free what it returned; a no-op when it exports no request_deinit.
   void request_deinit() const {
     if (request_deinit_) request_deinit_();
@@ -76,6 +82,7 @@ private:
   flexilib_lambda_handler *lambda_handler_ = nullptr;
   std::atomic<bool> served_{false};
   void (*request_deinit_)() = nullptr;
+  void (*zig_init_)(void *) = nullptr;
   void (*on_unload_)() = nullptr;
   uint32_t abi_version_ = 0;
   double load_ms_ = 0;

@@ -6,7 +6,8 @@
 # when any process (a test, the server, its supervisor) printed a sanitizer report.
 # Last, the proxy.ini parser and the request-head checks are fuzzed for FUZZ_SECONDS
 # each (20; test/fuzz/run.sh).
-# SANITIZERS=none runs the Release tests only. Needs no terminal: CI runs it as .ci/run.
+# Tests labelled "heavy" run in the Release build only. SANITIZERS=none runs the
+# Release tests only. Needs no terminal: CI runs it as .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -33,12 +34,13 @@ build_and_test() {
   cmake --build "$dir" -j"$(nproc)"
   echo "== $dir: test"
   # A hung test fails after two minutes instead of holding up CI.
-  if ! ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" --timeout 120; then
+  if ! ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" --timeout 120 "${ctest_filter[@]}"; then
     fail_on_reports || true # show what a sanitizer saw, if anything
     return 1
   fi
 }
 
+ctest_filter=()
 build_and_test build -DCMAKE_BUILD_TYPE=Release
 # The release made from that build, and proof that it runs on an older Debian
 # (bullseye, in a chroot): once, not in the sanitizer builds.
@@ -46,6 +48,9 @@ echo "== release: package, then run it on Debian bullseye"
 cmake --build build --target package >/dev/null
 ./scripts/bullseye-check.sh
 [[ ${SANITIZERS:-all} == none ]] && exit 0
+
+# Tests labelled "heavy" (100,000 requests and the like) ran in the Release build.
+ctest_filter=(-LE heavy)
 
 TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/test/tsan.supp log_path=$reports/tsan" \
   build_and_test build-tsan -DCMAKE_BUILD_TYPE=Debug -DFLEXILIB_SANITIZE=thread

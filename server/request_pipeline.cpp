@@ -7,6 +7,7 @@
 #include "server/access_log.hpp"
 #include "server/request_head.hpp"
 #include "server/response_translation.hpp"
+#include "server/zig_allocator.hpp"
 #include "upstream/forwarded_headers.hpp"
 
 namespace flexilib::server {
@@ -309,6 +310,7 @@ void RequestPipeline::handle(const httplib::Request &request, httplib::Response 
   {
     const HandlerWindow window(context, crash_page_, request);
     const double cpu_before_ms = cloudflare ? thread_cpu_ms() : 0;
+    context.library->zig_init(zig_allocator_for(context.arena));
     c_response = context.library->handle_request(&c_request);
     if (cloudflare) cpu_used_ms = thread_cpu_ms() - cpu_before_ms;
     context.response_ready = Clock::now();

@@ -46,6 +46,15 @@ TEST_CASE("check mode accepts a good configuration", "[cli][config]") {
   CHECK(run(check) == 0);
 }
 
+TEST_CASE("check mode accepts a library that exports zigInit (FlexiLib's Zig interface)",
+          "[cli][config]") {
+  TempDir dir;
+  dir.write_file("proxy.ini", "/ = " + test_library("zig-init") + "\n");
+  ServerProcess check({dir.path(), {"--check"}, {}});
+  CHECK(run(check) == 0);
+  CHECK(check.stderr_text().find("every library loads") != std::string::npos);
+}
+
 TEST_CASE("check mode reports every problem with its line and exits 1", "[cli][config]") {
   TempDir dir;
   dir.write_file("proxy.ini",

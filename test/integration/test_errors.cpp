@@ -52,7 +52,6 @@ TEST_CASE("libraries that cannot serve get 502 and one log line naming file and 
       {"/nonexistent/libnothing.so", "cannot open: No such file or directory"},
       {build_path("test/libraries/not-a-library.so"), "not a shared library"},
       {test_library("no-handler"), "does not export handle_request"},
-      {test_library("zig-init"), "exports zigInit"},
       {test_library("newer-abi"), "built for flexilib ABI version 2"},
       {test_library("on-load-fails"), "flexilib_on_load returned 1"},
   };

@@ -725,7 +725,7 @@ TEST_CASE("hostile: with the CLIENT_BUFFERS_MB budget spent, a thread reads a la
   check_still_serving(*server);
 }
 
-TEST_CASE("hostile: slow chunked bodies hold no thread; a complete one is served, and the "
+TEST_CASE("hostile: slow chunked bodies hold no thread, a complete one is served, and the "
           "request behind it",
           "[hostile]") {
   TempDir dir;

@@ -140,7 +140,7 @@ TEST_CASE("a library renamed into place is served within a second, no request fa
   check_replacement_under_load(rename_into_place);
 }
 
-TEST_CASE("a broken replacement is never served; the next good one is", "[reload]") {
+TEST_CASE("a broken replacement is never served, the next good one is", "[reload]") {
   ReloadFixture fixture;
   const int port = fixture.server->port();
   SteadyClients clients(port, 4);
@@ -184,7 +184,7 @@ TEST_CASE("a request in flight finishes on its generation, which closes after it
   }));
 }
 
-TEST_CASE("SIGHUP applies a new proxy.ini; requests in flight finish", "[reload][config]") {
+TEST_CASE("SIGHUP applies a new proxy.ini, requests in flight finish", "[reload][config]") {
   ReloadFixture fixture;
   const int port = fixture.server->port();
   SlowRequest slow(port, fixture.dir.file("in-handler"));
@@ -212,7 +212,7 @@ TEST_CASE("SIGHUP with an invalid proxy.ini keeps the old routes and logs the li
   CHECK(body_of(port) == "v1");
 }
 
-TEST_CASE("SIGHUP drops a route; its library closes once unused", "[reload][config]") {
+TEST_CASE("SIGHUP drops a route, its library closes once unused", "[reload][config]") {
   ReloadFixture fixture;
   const int port = fixture.server->port();
   fixture.dir.write_file("proxy.ini",

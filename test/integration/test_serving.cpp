@@ -92,6 +92,35 @@ TEST_CASE("a library built only against FlexiLib's struct layout works unchanged
   CHECK(response.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
 }
 
+TEST_CASE("a library exporting zigInit allocates through FlexiLib's Zig allocator, "
+          "every byte in alloc",
+          "[serving][abi][zig_allocator]") {
+  TempDir dir;
+  auto server = start_server(dir, "/ = " + test_library("zig-init") + "\n",
+                             {{"RESPONSE_PREALLOCATION_KB", "8"}});
+  for (int round = 0; round < 2; ++round) {
+    INFO("round " << round);
+    const std::string response =
+        raw_request(server->port(), "GET /zig HTTP/1.1\r\nConnection: close\r\n\r\n");
+    CHECK(response.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+    CHECK(response.find("\r\nx-allocator: zig\r\n") != std::string::npos);
+    CHECK(response.substr(response.find("\r\n\r\n") + 4) == "in-place aligned moved");
+  }
+  // The server's header array (32 bytes), the response (64) and the body grown in
+  // place to 112 fill 208 bytes; the page-aligned block takes the rest of the 8 KiB
+  // (padding included); the moved body (208) and the header array (32) come from the
+  // heap: 8432, the same each time since the arena is reset after each response.
+  int logged = 0;
+  CHECK(eventually([&] {
+    logged = 0;
+    for (const std::string &line : server->stdout_lines())
+      if (line.find("\"GET /zig HTTP/1.1\" 200") != std::string::npos &&
+          line.find("(pre-alloc: 8192, alloc: 8432)") != std::string::npos)
+        ++logged;
+    return logged == 2;
+  }));
+}
+
 TEST_CASE("status, reason phrase and request_deinit follow the ABI", "[serving][abi]") {
   TempDir dir;
   auto server = start_server(dir, example_config());

@@ -6,6 +6,7 @@
 #include "admin/admin_server.hpp"
 #include "loader/configuration.hpp"
 #include "process/crash_page.hpp"
+#include "process/open_files.hpp"
 #include "process/supervisor.hpp"
 #include "server/access_log.hpp"
 #include "server/listener.hpp"
@@ -65,9 +66,11 @@ server::PipelineLimits pipeline_limits(const server::Settings &settings) {
   limits.timeouts = {settings.read_timeout_ms, settings.write_timeout_ms};
   limits.client_buffer_bytes = settings.client_buffer_bytes;
   limits.client_spill_bytes = settings.client_spill_bytes;
-  limits.upstream_timeouts = {settings.upstream_connect_timeout_ms,
-                              settings.upstream_read_timeout_ms};
   return limits;
+}
+
+targets::TargetOptions target_options(const server::Settings &settings) {
+  return {{settings.upstream_connect_timeout_ms, settings.upstream_read_timeout_ms}};
 }
 
 admin::AdminOptions admin_options(const server::Settings &settings) {
@@ -118,7 +121,7 @@ int serve(const server::Settings &settings, const server::Listener &listener,
 
   stats::RequestStats request_stats(settings.thread_count, settings.recent_requests);
   loader::Configuration configuration(settings.config_path, server::write_diagnostic,
-                                      &request_stats);
+                                      &request_stats, target_options(settings));
   if (!configuration.reload().applied) return 1;
 
   server::RequestPipeline pipeline(configuration, pipeline_limits(settings), &request_stats,
@@ -159,8 +162,17 @@ bool config_is_valid(const std::string &path) {
   return config.ok();
 }
 
-int run_server(const server::Settings &settings) {
+// Raises the open-file limit, and fits MAX_CONNECTIONS under it.
+void budget_descriptors(server::Settings &settings) {
+  const process::ConnectionBudget budget =
+      process::connection_budget(settings.max_connections, process::raise_open_file_limit());
+  if (!budget.note.empty()) server::write_diagnostic(budget.note);
+  settings.max_connections = budget.max_connections;
+}
+
+int run_server(server::Settings settings) {
   if (!config_is_valid(settings.config_path)) return 1;
+  budget_descriptors(settings);
   if (const std::string refusal =
           settings.admin_port ? admin::refusal_at_start(admin_options(settings)) : "";
       !refusal.empty()) {

@@ -2,6 +2,7 @@
 #include "admin/admin_server.hpp"
 
 #include "admin/admin_checks.hpp"
+#include "server/escaped_exception.hpp"
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -114,15 +115,9 @@ void AdminServer::install_handlers() {
   };
   server_.set_error_handler(json_error);
   server_.set_exception_handler(
-      [](const httplib::Request &, httplib::Response &response, std::exception_ptr failure) {
-        std::string what = "internal error";
-        try {
-          std::rethrow_exception(failure);
-        } catch (const std::exception &error) {
-          what = error.what();
-        } catch (...) {
-        }
-        send_error(response, 500, what);
+      [](const httplib::Request &request, httplib::Response &response, std::exception_ptr escaped) {
+        server::answer_escaped_exception("admin", request, response, escaped);
+        send_error(response, 500, "internal error (the server log says which)");
       });
 }
 

@@ -15,10 +15,11 @@
 
 namespace flexilib::admin {
 
+// Filled from Settings (ADMIN_*), whose table holds the defaults.
 struct AdminOptions {
-  std::string address = "127.0.0.1"; // numeric IPv4 or IPv6
-  int port = 8070;                   // 0 picks a free port
-  std::string token;                 // empty: none; else "Authorization: Bearer <token>"
+  std::string address; // numeric IPv4 or IPv6
+  int port = 0;        // 0 picks a free port
+  std::string token;   // empty: none; else "Authorization: Bearer <token>"
 };
 
 // Why the admin endpoint cannot start with these options (empty when it can): an

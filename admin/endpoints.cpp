@@ -6,7 +6,7 @@
 #include "admin/process_memory.hpp"
 #include "admin/scope_figures.hpp"
 #include "admin/stats_json.hpp"
-#include "server/access_log.hpp"
+#include "diagnostics/diagnostic_log.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -77,28 +77,24 @@ void answer_stats(const Request &, Response &response, AdminContext &context) {
   send_json(response, 200, body);
 }
 
-nlohmann::json route_json(const loader::RouteTable &table, size_t index) {
-  const loader::Rule &rule = table.rules[index];
-  // An upstream rule has no library slot: its URL stands where the library would.
-  const loader::SlotStatus status =
-      table.libraries[index] ? table.libraries[index]->status()
-                             : loader::SlotStatus{table.target_names[index], 0, 0, 0, {}};
-  return {
-      {"route", table.route_names[index]},
-      {"line", rule.line},
-      {"header_name", text_or_null(rule.header_name)},
-      {"header_value_prefix", rule.header_name.empty() ? nlohmann::json(nullptr)
-                                                       : nlohmann::json(rule.header_value_prefix)},
-      {"path_prefix", rule.path_prefix},
-      {"target", rule.target},
-      {"library", status.path},
-      {"generation", generation_or_null(status.generation)},
-      {"load_ms", round_to_microsecond(status.load_ms)},
-      {"init_ms", round_to_microsecond(status.init_ms)},
-      {"requests", requests_of(table.route_totals.empty() ? nullptr : table.route_totals[index])},
-      {"library_requests",
-       requests_of(table.library_totals.empty() ? nullptr : table.library_totals[index])},
-      {"last_error", text_or_null(status.last_error)}};
+nlohmann::json route_json(const loader::Route &route) {
+  const loader::Rule &rule = route.rule;
+  const loader::SlotStatus status = route.target->status();
+  return {{"route", route.name},
+          {"line", rule.line},
+          {"header_name", text_or_null(rule.header_name)},
+          {"header_value_prefix", rule.header_name.empty()
+                                      ? nlohmann::json(nullptr)
+                                      : nlohmann::json(rule.header_value_prefix)},
+          {"path_prefix", rule.path_prefix},
+          {"target", rule.target},
+          {"library", status.path},
+          {"generation", generation_or_null(status.generation)},
+          {"load_ms", round_to_microsecond(status.load_ms)},
+          {"init_ms", round_to_microsecond(status.init_ms)},
+          {"requests", requests_of(route.totals)},
+          {"library_requests", requests_of(route.target_totals)},
+          {"last_error", text_or_null(status.last_error)}};
 }
 
 void answer_routes(const Request &, Response &response, AdminContext &context) {
@@ -108,16 +104,16 @@ void answer_routes(const Request &, Response &response, AdminContext &context) {
     return;
   }
   nlohmann::json routes = nlohmann::json::array();
-  for (size_t i = 0; i < table->rules.size(); ++i)
-    routes.push_back(route_json(*table, i));
+  for (const loader::Route &route : table->routes)
+    routes.push_back(route_json(route));
   send_json(response, 200, {{"config", table->config_path}, {"routes", routes}});
 }
 
 bool active_route_uses(const loader::Configuration &configuration, const std::string &path) {
   const std::shared_ptr<const loader::RouteTable> table = configuration.current();
   if (!table) return false;
-  for (const auto &slot : table->libraries)
-    if (slot && slot->path() == path) return true;
+  for (const loader::Route &route : table->routes)
+    if (auto slot = route.target->library_slot(); slot && slot->path() == path) return true;
   return false;
 }
 
@@ -130,7 +126,7 @@ void reload_library(const std::string &path, Response &response, AdminContext &c
     send_error(response, 404, "no route of the active configuration uses " + path);
     return;
   }
-  server::write_diagnostic("admin: reloading library " + path);
+  diagnostics::write_diagnostic("admin: reloading library " + path);
   const loader::ReloadOutcome outcome = context.configuration.reload_library(path);
   if (!outcome.loaded) {
     send_json(response, 422,
@@ -145,7 +141,7 @@ void reload_library(const std::string &path, Response &response, AdminContext &c
 
 void reload_configuration(Response &response, AdminContext &context) {
   const std::string &path = context.configuration.path();
-  server::write_diagnostic("admin: reloading " + path);
+  diagnostics::write_diagnostic("admin: reloading " + path);
   const loader::ConfigReloadOutcome outcome = context.configuration.reload();
   if (!outcome.applied) {
     send_json(response, 422,

@@ -15,6 +15,7 @@ namespace flexilib::faas {
 struct HttpRequestView {
   std::string_view method, target, protocol, source_ip, body;
   std::vector<std::pair<std::string_view, std::string_view>> headers; // in arrival order
+  std::string_view route = {}; // the proxy.ini route, for the log
 };
 
 // What API Gateway makes up for each request.

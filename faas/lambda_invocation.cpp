@@ -2,6 +2,8 @@
 #include "faas/lambda_invocation.hpp"
 
 #include "faas/lambda_report.hpp"
+#include "loader/entry_point_call.hpp"
+#include "timing/clock.hpp"
 
 #include <chrono>
 #include <sys/resource.h>
@@ -10,8 +12,6 @@
 namespace flexilib::faas {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 int64_t epoch_ms_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -74,10 +74,13 @@ LambdaOutcome invoke_lambda(const loader::Library &library, const RouteProfile &
   write_log_line(start_line(request_id));
   size_t result_length = 0;
   const auto start = Clock::now();
-  const char *result =
-      library.lambda_handler()(event.c_str(), event.size(), &lambda_context, &result_length);
-  const double duration_ms =
-      std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  const char *result = nullptr;
+  const bool returned = loader::call_entry_point(
+      {library.path(), "lambda_handler", request.route, request.method, request.target}, [&] {
+        result =
+            library.lambda_handler()(event.c_str(), event.size(), &lambda_context, &result_length);
+      });
+  const double duration_ms = ms_since(start);
   outcome.invoked = true;
 
   const bool timed_out = duration_ms > profile.timeout_ms;
@@ -86,6 +89,9 @@ LambdaOutcome invoke_lambda(const loader::Library &library, const RouteProfile &
   if (timed_out) {
     write_log_line(timeout_line(epoch_ms_now(), request_id, profile.timeout_ms));
     outcome.response = api_gateway_error(503, "Service Unavailable");
+  } else if (!returned) {
+    write_log_line(request_id + " ERROR lambda_handler threw an exception (an unhandled error)");
+    outcome.response = api_gateway_error(500, "Internal Server Error");
   } else if (result == nullptr) {
     write_log_line(request_id + " ERROR lambda_handler returned NULL (an unhandled error)");
     outcome.response = api_gateway_error(500, "Internal Server Error");

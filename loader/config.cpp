@@ -5,8 +5,7 @@
 
 #include "http/token.hpp"
 
-#include "faas/route_profile.hpp"
-#include "upstream/upstream_url.hpp"
+#include "targets/target_syntax.hpp"
 
 #include <algorithm>
 #include <array>
@@ -200,18 +199,9 @@ int on_rule(void *user, const char * /*section*/, const char *raw_key, const cha
     state.error(std::move(problem));
     return 1;
   }
-  if (upstream::names_upstream(rule.target)) {
-    if (const upstream::UrlParse parsed = upstream::parse_upstream_url(rule.target); !parsed.url) {
-      state.error("the upstream " + quoted(rule.target) + " is not usable: " + parsed.error);
-      return 1;
-    }
-  }
-  if (faas::names_provider(rule.target)) {
-    if (const faas::ProfileParse parsed = faas::parse_route_profile(rule.target);
-        !parsed.error.empty()) {
-      state.error("the target " + quoted(rule.target) + " " + parsed.error);
-      return 1;
-    }
+  if (std::string problem = targets::target_problem(rule.target); !problem.empty()) {
+    state.error(std::move(problem));
+    return 1;
   }
   const RuleIdentity identity{lowercase(rule.header_name), rule.header_value_prefix,
                               rule.path_prefix};

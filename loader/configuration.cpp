@@ -1,15 +1,12 @@
 // Loading, validating and swapping the active configuration.
 #include "loader/configuration.hpp"
 
-#include "faas/route_profile.hpp"
-#include "loader/library.hpp"
-#include "upstream/upstream_url.hpp"
-
 namespace flexilib::loader {
 
-Configuration::Configuration(std::string config_path, EventSink events, stats::RequestStats *stats)
-    : path_(std::move(config_path)), events_(events), stats_(stats), registry_(events),
-      watcher_(events) {}
+Configuration::Configuration(std::string config_path, EventSink events, stats::RequestStats *stats,
+                             targets::TargetOptions options)
+    : path_(std::move(config_path)), events_(events), stats_(stats), options_(options),
+      registry_(events), watcher_(events) {}
 
 ConfigReloadOutcome Configuration::reload() {
   std::lock_guard lock(reload_mutex_);
@@ -23,9 +20,9 @@ ConfigReloadOutcome Configuration::reload() {
             (current() ? "; the previous routes stay" : ""));
     return outcome;
   }
-  auto table = build_route_table(path_, config, registry_, stats_);
-  for (const auto &slot : table->libraries)
-    if (slot) watcher_.watch(slot);
+  auto table = build_route_table(path_, config, registry_, stats_, options_);
+  for (const Route &route : table->routes)
+    if (auto slot = route.target->library_slot()) watcher_.watch(slot);
   current_.store(std::move(table), std::memory_order_release);
   outcome.applied = true;
   outcome.rule_count = config.rules.size();
@@ -36,8 +33,9 @@ ConfigReloadOutcome Configuration::reload() {
 
 ReloadOutcome Configuration::reload_library(const std::string &path) {
   if (auto table = current()) {
-    for (const auto &slot : table->libraries)
-      if (slot && slot->path() == path) return slot->reload();
+    for (const Route &route : table->routes)
+      if (auto slot = route.target->library_slot(); slot && slot->path() == path)
+        return slot->reload();
   }
   return {false, 0, "no route of the active configuration uses " + path};
 }
@@ -47,14 +45,11 @@ std::vector<std::string> check_configuration(const std::string &config_path) {
   Config config = parse_config_file(config_path);
   for (const ConfigError &error : config.errors)
     problems.push_back(format_config_error(config_path, error));
-  for (const Rule &rule : config.rules) {
-    // Upstream URLs were checked by the parser; --check never connects to them.
-    if (upstream::names_upstream(rule.target)) continue;
-    const std::string library = faas::parse_route_profile(rule.target).profile.library;
-    LoadOutcome outcome = Library::load(resolve_target(config_path, library), 1);
-    if (!outcome.library)
-      problems.push_back(format_config_error(config_path, {rule.line, outcome.error}));
-  }
+  LibraryRegistry registry{EventSink()};
+  const auto table = build_route_table(config_path, config, registry, nullptr, {});
+  for (const Route &route : table->routes)
+    if (std::string problem = route.target->check(); !problem.empty())
+      problems.push_back(format_config_error(config_path, {route.rule.line, problem}));
   return problems;
 }
 

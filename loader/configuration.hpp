@@ -22,8 +22,10 @@ struct ConfigReloadOutcome {
 
 class Configuration {
 public:
-  // `stats`, when given, receives per-route and per-library figures.
-  Configuration(std::string config_path, EventSink events, stats::RequestStats *stats = nullptr);
+  // `stats`, when given, receives per-route and per-library figures; `options` are
+  // what targets of some kinds need (upstream timeouts).
+  Configuration(std::string config_path, EventSink events, stats::RequestStats *stats = nullptr,
+                targets::TargetOptions options = {});
 
   // Reloads the library file `path` (as resolved from proxy.ini) as a new
   // generation; an error when no active route uses that file.
@@ -44,14 +46,16 @@ private:
   const std::string path_;
   const EventSink events_;
   stats::RequestStats *const stats_;
+  const targets::TargetOptions options_;
   LibraryRegistry registry_;
   LibraryWatcher watcher_;
   std::mutex reload_mutex_; // one reload at a time
   std::atomic<std::shared_ptr<const RouteTable>> current_;
 };
 
-// Everything --check reports: config errors, then every library that fails to load,
-// each with the line that names it. Empty when all is well.
+// Everything --check reports: config errors, then every target that cannot serve
+// (a library that fails to load), each with the line that names it. Empty when all
+// is well.
 std::vector<std::string> check_configuration(const std::string &config_path);
 
 } // namespace flexilib::loader

@@ -1,6 +1,9 @@
 // Loading a handler library: private image (memfd), dlopen, symbol checks, hooks.
 #include "loader/library.hpp"
 
+#include "loader/entry_point_call.hpp"
+#include "timing/clock.hpp"
+
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -16,12 +19,6 @@
 namespace flexilib::loader {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 // An owned file descriptor.
 class Fd {
@@ -46,6 +43,34 @@ std::string errno_text(const std::string &what) {
   return what + ": " + std::strerror(errno);
 }
 
+// The errors that say the process is short of something for now, not that the file
+// is wrong.
+constexpr int shortage_errors[] = {EMFILE, ENFILE, ENOMEM, EAGAIN, EINTR};
+
+bool is_shortage(int error) {
+  for (int shortage : shortage_errors)
+    if (error == shortage) return true;
+  return false;
+}
+
+// dlopen reports no errno, only text: "...: cannot open shared object file: Too many
+// open files".
+bool names_shortage(const std::string &dlerror_text) {
+  for (int shortage : shortage_errors)
+    if (dlerror_text.find(std::strerror(shortage)) != std::string::npos) return true;
+  return false;
+}
+
+// What copy_to_memory() failed on, and whether for want of a resource.
+struct CopyError {
+  std::string text;
+  bool shortage = false;
+  void set_from_errno(const std::string &what) {
+    shortage = is_shortage(errno);
+    text = errno_text(what);
+  }
+};
+
 std::string base_name(const std::string &path) {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -53,15 +78,15 @@ std::string base_name(const std::string &path) {
 
 // Copies the library file into a sealed-by-convention memfd and returns it. A file
 // that is not ELF is refused here with a plainer message than dlerror() would give.
-Fd copy_to_memory(const std::string &path, std::string &error) {
+Fd copy_to_memory(const std::string &path, CopyError &error) {
   Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!file) {
-    error = errno_text("cannot open");
+    error.set_from_errno("cannot open");
     return Fd();
   }
   struct stat info {};
   if (::fstat(file.get(), &info) != 0) {
-    error = errno_text("cannot stat");
+    error.set_from_errno("cannot stat");
     return Fd();
   }
   char magic[4] = {};
@@ -70,19 +95,23 @@ Fd copy_to_memory(const std::string &path, std::string &error) {
                   "\x7f"
                   "ELF",
                   4) != 0) {
-    error = "not a shared library (no ELF header)";
+    error.text = "not a shared library (no ELF header)";
     return Fd();
   }
   Fd image(::memfd_create(("flexilib:" + base_name(path)).c_str(), MFD_CLOEXEC));
   if (!image) {
-    error = errno_text("memfd_create");
+    error.set_from_errno("memfd_create");
     return Fd();
   }
   off_t offset = 0;
   while (offset < info.st_size) {
     ssize_t sent = ::sendfile(image.get(), file.get(), &offset, size_t(info.st_size - offset));
-    if (sent <= 0) {
-      error = sent == 0 ? "file shrank while being copied" : errno_text("copy");
+    if (sent == 0) {
+      error.text = "file shrank while being copied";
+      return Fd();
+    }
+    if (sent < 0) {
+      error.set_from_errno("copy");
       return Fd();
     }
   }
@@ -114,7 +143,7 @@ void Library::retire() {
 
 Library::~Library() {
   const auto start = Clock::now();
-  if (on_unload_) on_unload_();
+  if (on_unload_) call_entry_point({path_, "flexilib_on_unload"}, on_unload_);
   const double unload_ms = ms_since(start);
   handle_.reset(); // dlclose, then the memory image
   if (!events_ || retired_at_ns_ == 0) return;
@@ -127,11 +156,13 @@ Library::~Library() {
 
 LoadOutcome Library::load(const std::string &path, uint64_t generation, EventSink events) {
   const auto start = Clock::now();
-  auto fail = [&](const std::string &why) { return LoadOutcome{nullptr, path + ": " + why}; };
+  auto fail = [&](const std::string &why, bool shortage = false) {
+    return LoadOutcome{nullptr, path + ": " + why, shortage};
+  };
 
-  std::string error;
+  CopyError error;
   Fd image = copy_to_memory(path, error);
-  if (!image) return fail(error);
+  if (!image) return fail(error.text, error.shortage);
 
   auto library = std::make_shared<Library>(Private{}, path, generation, std::move(events));
   Handle &handle = *library->handle_;
@@ -143,7 +174,7 @@ LoadOutcome Library::load(const std::string &path, uint64_t generation, EventSin
     std::string text = ::dlerror();
     if (auto at = text.find(image_path); at != std::string::npos)
       text.replace(at, image_path.size(), base_name(path));
-    return fail("dlopen failed: " + text);
+    return fail("dlopen failed: " + text, names_shortage(text));
   }
   library->handle_request_ =
       find_symbol<decltype(library->handle_request_)>(handle.dl, "handle_request");
@@ -161,8 +192,10 @@ LoadOutcome Library::load(const std::string &path, uint64_t generation, EventSin
 
   if (auto on_load = find_symbol<int (*)()>(handle.dl, "flexilib_on_load")) {
     const auto init_start = Clock::now();
-    const int status = on_load();
+    int status = 0;
+    const bool returned = call_entry_point({path, "flexilib_on_load"}, [&] { status = on_load(); });
     library->init_ms_ = ms_since(init_start);
+    if (!returned) return fail("flexilib_on_load threw an exception");
     if (status != 0) return fail("flexilib_on_load returned " + std::to_string(status));
   }
   // Only a library whose load hook succeeded gets its unload hook called.

@@ -23,6 +23,9 @@ using EventSink = std::function<void(std::string_view line)>;
 struct LoadOutcome {
   std::shared_ptr<Library> library; // null when the load failed
   std::string error;                // why, naming the file; empty on success
+  // The load failed for want of a resource (descriptors, memory: EMFILE, ENFILE,
+  // ENOMEM, EAGAIN, EINTR), not because of the file: worth trying again later.
+  bool shortage = false;
 };
 
 class Library {

@@ -1,6 +1,7 @@
 // Lazy loading, reloading and the failure memory of one library file.
 #include "loader/library_slot.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <sys/stat.h>
 
@@ -33,7 +34,8 @@ std::shared_ptr<Library> LibrarySlot::acquire(std::string &error) {
 
   std::lock_guard lock(mutex_);
   if (auto library = current_.load(std::memory_order_acquire)) return library; // raced
-  if (failed_ && version_on_disk(path_) == failed_version_) {
+  const bool remembered = failed_ && version_on_disk(path_) == failed_version_;
+  if (remembered || (short_ && std::chrono::steady_clock::now() < retry_at_)) {
     error = last_error_;
     return nullptr;
   }
@@ -53,22 +55,33 @@ ReloadOutcome LibrarySlot::load_locked() {
   auto previous = current_.load(std::memory_order_acquire);
   const uint64_t serving = previous ? previous->generation() : 0;
   if (!outcome.library) {
-    failed_ = true;
+    failed_ = !outcome.shortage;
     failed_version_ = version;
+    short_ = outcome.shortage;
     last_error_ = outcome.error;
     events_("load failed: " + outcome.error +
-            (previous ? " (generation " + std::to_string(serving) + " keeps serving)" : ""));
+            (previous ? " (generation " + std::to_string(serving) + " keeps serving)" : "") +
+            (short_ ? retry_note() : ""));
     return {false, serving, outcome.error};
   }
   const Library &library = *outcome.library;
   last_generation_ = library.generation();
-  failed_ = false;
+  failed_ = short_ = false;
+  retry_delay_ = {};
   last_error_.clear();
   current_.store(std::move(outcome.library), std::memory_order_release);
   if (previous) previous->retire(); // it closes when its last request ends
   events_("loaded " + path_ + " generation " + std::to_string(library.generation()) + " in " +
           format_ms(library.load_ms()) + " ms (init " + format_ms(library.init_ms()) + " ms)");
   return {true, last_generation_, {}};
+}
+
+std::string LibrarySlot::retry_note() {
+  retry_delay_ =
+      retry_delay_.count() == 0 ? first_retry_delay : std::min(retry_delay_ * 2, max_retry_delay);
+  retry_at_ = std::chrono::steady_clock::now() + retry_delay_;
+  return "; a shortage, not the file: a request tries again in " +
+         std::to_string(retry_delay_.count()) + " ms";
 }
 
 SlotStatus LibrarySlot::status() const {

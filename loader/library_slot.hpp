@@ -7,6 +7,7 @@
 #include "loader/library.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -39,8 +40,12 @@ public:
 
   // The generation to serve this request, loading the library on first use (exactly
   // once, however many threads race). Null when it cannot be loaded; `error` then
-  // says why. A failed file is tried again only once it has changed on disk.
+  // says why. A file that failed to load is tried again only once it has changed on
+  // disk; a load that failed for want of descriptors or memory is tried again by a
+  // request after a backoff (first_retry_delay, doubling up to max_retry_delay).
   std::shared_ptr<Library> acquire(std::string &error);
+  static constexpr std::chrono::milliseconds first_retry_delay{100};
+  static constexpr std::chrono::milliseconds max_retry_delay{3200};
 
   // Loads the file again as a new generation. On success new requests get it at
   // once and the old generation closes when its last request ends.
@@ -61,6 +66,7 @@ private:
   static FileVersion version_on_disk(const std::string &path);
 
   ReloadOutcome load_locked(); // mutex_ held
+  std::string retry_note();    // mutex_ held: after a shortage, schedules the next try
 
   const std::string path_;
   const EventSink events_;
@@ -69,8 +75,12 @@ private:
   mutable std::mutex mutex_; // guards everything below
   uint64_t last_generation_ = 0;
   std::string last_error_;
-  bool failed_ = false;
+  bool failed_ = false; // the file itself failed: remembered until it changes
   FileVersion failed_version_;
+  // The last load failed for want of a resource: the next is tried at retry_at_.
+  bool short_ = false;
+  std::chrono::steady_clock::time_point retry_at_{};
+  std::chrono::milliseconds retry_delay_{0};
 };
 
 } // namespace flexilib::loader

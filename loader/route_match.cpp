@@ -31,6 +31,8 @@ bool first_header_starts_with(const flexilib_header *headers, size_t count, std:
   return false;
 }
 
+} // namespace
+
 bool rule_matches(const Rule &rule, std::string_view target, const flexilib_header *headers,
                   size_t header_count) {
   if (!target.starts_with(rule.path_prefix)) return false; // cheaper than the header scan
@@ -38,8 +40,6 @@ bool rule_matches(const Rule &rule, std::string_view target, const flexilib_head
   return first_header_starts_with(headers, header_count, rule.header_name,
                                   rule.header_value_prefix);
 }
-
-} // namespace
 
 int match_rule(const std::vector<Rule> &rules, std::string_view target,
                const flexilib_header *headers, size_t header_count) {

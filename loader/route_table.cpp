@@ -1,5 +1,7 @@
-// Building route tables from a parsed configuration.
+// Building route tables from a parsed configuration, and matching a request to a route.
 #include "loader/route_table.hpp"
+
+#include "loader/route_match.hpp"
 
 namespace flexilib::loader {
 
@@ -18,36 +20,31 @@ std::string route_name(const Rule &rule) {
   return rule.header_name + ": " + rule.header_value_prefix + " " + rule.path_prefix;
 }
 
-std::string resolve_target(const std::string &config_path, const std::string &target) {
-  if (!target.empty() && target[0] == '/') return target;
-  const size_t slash = config_path.rfind('/');
-  if (slash == std::string::npos) return target;
-  return config_path.substr(0, slash + 1) + target;
+const Route *RouteTable::match(std::string_view target, const flexilib_header *headers,
+                               size_t header_count) const {
+  for (const Route &route : routes)
+    if (rule_matches(route.rule, target, headers, header_count)) return &route;
+  return nullptr;
 }
 
 std::shared_ptr<const RouteTable> build_route_table(const std::string &config_path,
                                                     const Config &config, LibraryRegistry &registry,
-                                                    stats::RequestStats *stats) {
+                                                    stats::RequestStats *stats,
+                                                    const targets::TargetOptions &options) {
   auto table = std::make_shared<RouteTable>();
   table->config_path = config_path;
-  table->rules = config.rules;
+  const auto slot_for = [&registry](const std::string &path) { return registry.slot_for(path); };
   for (const Rule &rule : config.rules) {
-    // An upstream rule has no library slot; its URL was checked when the file was parsed.
-    std::shared_ptr<LibrarySlot> slot;
-    std::optional<upstream::UpstreamUrl> upstream;
-    faas::RouteProfile profile = faas::parse_route_profile(rule.target).profile;
-    if (upstream::names_upstream(rule.target))
-      upstream = upstream::parse_upstream_url(rule.target).url;
-    else
-      slot = registry.slot_for(resolve_target(config_path, profile.library));
-    const std::string &target_name = slot ? slot->path() : upstream->text;
-    table->route_names.push_back(route_name(rule));
-    table->target_names.push_back(target_name);
-    table->route_totals.push_back(stats ? stats->route_totals(table->route_names.back()) : nullptr);
-    table->library_totals.push_back(stats ? stats->library_totals(target_name) : nullptr);
-    table->libraries.push_back(std::move(slot));
-    table->upstreams.push_back(std::move(upstream));
-    table->profiles.push_back(std::move(profile));
+    Route route{rule,
+                route_name(rule),
+                targets::make_route_target(rule.target, config_path, slot_for, options),
+                {},
+                {}};
+    if (stats) {
+      route.totals = stats->route_totals(route.name);
+      route.target_totals = stats->library_totals(route.target->name());
+    }
+    table->routes.push_back(std::move(route));
   }
   return table;
 }

@@ -1,7 +1,7 @@
 // fork, watch, log, restart, forward signals.
 #include "process/supervisor.hpp"
 
-#include "server/access_log.hpp"
+#include "diagnostics/diagnostic_log.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -17,7 +17,7 @@ namespace flexilib::process {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using server::write_diagnostic;
+using diagnostics::write_diagnostic;
 
 sigset_t supervised_signals() {
   sigset_t signals;

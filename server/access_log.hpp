@@ -5,6 +5,8 @@
 // write(2), which the kernel keeps whole, so threads never wait on each other here.
 #pragma once
 
+#include "diagnostics/diagnostic_log.hpp"
+
 #include <cstddef>
 #include <string_view>
 
@@ -27,7 +29,7 @@ size_t format_access_log_line(const AccessLogEntry &entry, char *out, size_t cap
 // Formats and writes one line to standard output.
 void write_access_log(const AccessLogEntry &entry);
 
-// Writes one diagnostic line, "flexilib: <message>", to standard error in one write.
-void write_diagnostic(std::string_view message);
+// Diagnostics live in diagnostics/; the request path names them as its own.
+using diagnostics::write_diagnostic;
 
 } // namespace flexilib::server

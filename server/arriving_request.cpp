@@ -37,7 +37,7 @@ Arrival receive_by_length(Connection &connection) {
     const ssize_t got = receive_now(connection.fd, chunk, std::min(step, length - bytes.size()), 0);
     if (got <= 0) return end_of(got);
     bytes.insert(bytes.end(), chunk, chunk + got);
-    connection.last_active = Clock::now().time_since_epoch().count();
+    connection.made_progress();
   }
   return Arrival::complete;
 }
@@ -57,7 +57,7 @@ Arrival receive_chunked(Connection &connection) {
     if (body > 0 && receive_now(connection.fd, chunk, body, 0) != ssize_t(body))
       return Arrival::closed;
     arriving.bytes.insert(arriving.bytes.end(), chunk, chunk + body);
-    connection.last_active = Clock::now().time_since_epoch().count();
+    connection.made_progress();
   }
   return Arrival::complete;
 }

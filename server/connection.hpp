@@ -1,25 +1,18 @@
-// One client connection, and the httplib::Stream through which cpp-httplib reads a
-// request from it and writes the response. Connections are owned by the worker pool;
-// the stream exists for one dispatch, on the thread that serves it.
+// One client connection: its socket, its addresses, its state (connection_state)
+// and what it holds between the turns serving threads give it. Connections are owned
+// by the worker pool; socket reads and writes go through ConnectionStream.
 #pragma once
 
 #include "server/arriving_request.hpp"
-#include "server/chunked_body_meter.hpp"
+#include "timing/clock.hpp"
+#include "server/connection_state.hpp"
 #include "server/unsent_output.hpp"
 
-#include <httplib.h>
-
 #include <atomic>
-#include <chrono>
 #include <cstdint>
-#include <optional>
 #include <string>
-#include <string_view>
-#include <vector>
 
 namespace flexilib::server {
-
-using Clock = std::chrono::steady_clock;
 
 struct Connection {
   Connection(int fd, std::string peer_ip, int peer_port, std::string local_ip, int local_port);
@@ -34,26 +27,31 @@ struct Connection {
   const int local_port;
   const std::string peer; // "ip:port", as the request log prints it
 
-  // Bytes received but not yet used (a pipelined request, or the start of a head
-  // still arriving), carried between dispatches; empty nearly always.
-  std::string pending;
-  // When the connection was last active, and when a head started arriving
-  // (Clock::time_point{} when none is waiting), for the idle and header deadlines.
-  std::atomic<Clock::rep> last_active{0};
-  std::atomic<Clock::rep> head_started{0};
+  // What the connection waits for, and when that state's clock started (see
+  // connection_state.hpp). Changed only through enter() and made_progress(), by the
+  // thread that owns the connection; read by the housekeeper when none does.
+  ConnectionState state() const { return state_.load(std::memory_order_acquire); }
+  Clock::rep state_since() const { return state_since_.load(std::memory_order_relaxed); }
+  // Moves to `next`, which transition_allowed() must permit; a new state's clock
+  // starts now, staying keeps it running.
+  void enter(ConnectionState next, Clock::rep now = now_ticks());
+  // Bytes moved: restarts the clock of a state whose deadline is about inactivity.
+  void made_progress(Clock::rep now = now_ticks());
+  // The housekeeper, having shut an overdue connection down, restarts its clock so
+  // that the next sweep does not report it again before a thread closes it.
+  void postpone_deadline(Clock::rep now) { state_since_.store(now, std::memory_order_relaxed); }
+
   // True while a serving thread owns the connection (it is out of the epoll set).
   std::atomic<bool> busy{false};
   // Requests served so far; touched only by the thread that owns the connection.
   size_t requests_served = 0;
 
-  // A request whose body is still arriving; receiving_body says whether there is one,
-  // for the housekeeper, which closes the connection when no byte has come for
-  // READ_TIMEOUT_MS. Owner thread only, but for the flag.
+  // Bytes received but not yet used (a pipelined request, or the start of a head
+  // still arriving), carried between turns; empty nearly always.
+  std::string pending;
+  // A request whose body is still arriving (ConnectionState::receiving_body).
   ArrivingRequest arriving;
-  std::atomic<bool> receiving_body{false};
-
-  // Response bytes the socket would not take yet (a client that reads slower than we
-  // write), while the connection waits in epoll to become writable. Owner thread only.
+  // Response bytes the socket would not take yet (ConnectionState::sending).
   UnsentOutput unsent;
   // How the connection ends once `unsent` has gone out: not yet (the next request is
   // read), closed, or lingering: after a refusal the client may still be sending the
@@ -62,104 +60,14 @@ struct Connection {
   // discards what comes, until the client closes or READ_TIMEOUT_MS passes.
   enum class Ending : uint8_t { none, close, linger };
   Ending ending = Ending::none;
-  std::atomic<bool> lingering{false};
-  // True while the connection waits to become writable: the housekeeper then measures
-  // last_active against WRITE_TIMEOUT_MS instead of the keep-alive timeout.
-  std::atomic<bool> waiting_to_send{false};
-};
-
-// "read nothing of its response for N ms (WRITE_TIMEOUT_MS)", and the log line that
-// says so of a connection, which is then closed.
-std::string stalled_reader(int write_timeout_ms);
-void report_stalled_reader(const Connection &connection, int write_timeout_ms);
-
-// The per-thread buffers a stream reads into and writes through, reused by every
-// request the thread serves so that serving costs no per-request buffer allocation.
-struct StreamBuffers {
-  std::vector<char> input = std::vector<char>(16 * 1024);
-  size_t begin = 0, end = 0; // unread bytes are input[begin, end)
-  std::string output;        // the response, flushed in as few writes as possible
-
-  std::string_view unread() const { return {input.data() + begin, end - begin}; }
-};
-
-struct StreamTimeouts {
-  int read_ms = 5000;
-  int write_ms = 5000;
-};
-
-class ConnectionStream final : public httplib::Stream {
-public:
-  // What the socket will not take at once is kept with the connection, in memory
-  // (`client_buffers`, CLIENT_BUFFERS_MB) or on disk (`client_spill`, CLIENT_SPILL_MB);
-  // past both the thread waits for the client.
-  ConnectionStream(Connection &connection, StreamBuffers &buffers, StreamTimeouts timeouts,
-                   MemoryBudget &client_buffers, MemoryBudget &client_spill)
-      : connection_(connection), buffers_(buffers), timeouts_(timeouts),
-        client_buffers_(client_buffers), client_spill_(client_spill) {}
-
-  // Reads whatever the socket has now, without waiting. Returns false on EOF or error.
-  bool fill_without_waiting();
-
-  // Writes out the buffered response. False when the client is gone.
-  bool flush();
-
-  // What was written for the current response: status (from the status line) and
-  // body bytes. reset_response() starts counting the next response.
-  int response_status() const { return status_; }
-  size_t response_body_bytes() const { return body_bytes_; }
-  void reset_response();
-  // Starts a request whose head is the next `head_length` bytes read. With a
-  // `chunked_limit`, the chunked body after it is metered: a read that takes the
-  // announced sizes over the limit fails and body_too_large() says so.
-  void begin_request(size_t head_length, std::optional<size_t> chunked_limit);
-  bool body_too_large() const { return body_too_large_; }
-  // A read that failed because the client sent nothing for READ_TIMEOUT_MS.
-  bool read_timed_out() const { return read_timed_out_; }
-  // Forgets the response written so far (not yet flushed), to send another instead.
-  void discard_response();
-
-  // Answers a request refused before cpp-httplib sees it (400, 408, 413, 414, 431, 501,
-  // 503) with an empty body and "Connection: close": after a framing problem the rest
-  // of the stream cannot be trusted.
-  void write_refusal(int status);
-
-  // A reason phrase to put in the next status line instead of cpp-httplib's.
-  void set_reason_phrase(std::string_view reason) { reason_ = reason; }
-
-  // httplib::Stream
-  bool is_readable() const override;
-  bool is_writable() const override;
-  ssize_t read(char *ptr, size_t size) override;
-  ssize_t write(const char *ptr, size_t size) override;
-  void get_remote_ip_and_port(std::string &ip, int &port) const override;
-  void get_local_ip_and_port(std::string &ip, int &port) const override;
-  socket_t socket() const override { return connection_.fd; }
 
 private:
-  bool wait_for(short events, int timeout_ms) const;
-  ssize_t receive(char *ptr, size_t size);
-  bool send_all(const char *data, size_t size);
-  bool keep_unsent(const char *data, size_t size);
-  bool send_unsent_waiting();
-  bool give_up_writing();
-  bool meter_body(std::string_view bytes);
-  void write_response_head(const char *ptr, size_t size);
-
-  Connection &connection_;
-  StreamBuffers &buffers_;
-  StreamTimeouts timeouts_;
-  MemoryBudget &client_buffers_;
-  MemoryBudget &client_spill_;
-  int status_ = 0;
-  bool head_written_ = false;
-  size_t body_bytes_ = 0;
-  std::string_view reason_;
-  bool failed_ = false;
-  size_t head_left_ = 0; // head bytes still to be read for the current request
-  std::optional<ChunkedBodyMeter> chunked_meter_;
-  bool body_too_large_ = false;
-  bool read_timed_out_ = false;
+  std::atomic<ConnectionState> state_{ConnectionState::idle};
+  std::atomic<Clock::rep> state_since_{0};
 };
+
+// The log line that says a connection's client read nothing of its response for
+// WRITE_TIMEOUT_MS (stalled_reader), which is then closed.
+void report_stalled_reader(const Connection &connection, int write_timeout_ms);
 
 } // namespace flexilib::server

@@ -1,14 +1,12 @@
 // The request path: a request -> cpp-httplib -> handler library -> response -> log.
 #include "server/request_pipeline.hpp"
 
-#include "faas/cloudflare.hpp"
-#include "faas/lambda_invocation.hpp"
-#include "loader/route_match.hpp"
+#include "loader/entry_point_call.hpp"
 #include "server/access_log.hpp"
+#include "server/error_response.hpp"
+#include "server/escaped_exception.hpp"
 #include "server/request_head.hpp"
-#include "server/response_translation.hpp"
-#include "server/zig_allocator.hpp"
-#include "upstream/forwarded_headers.hpp"
+#include "targets/exchange.hpp"
 
 namespace flexilib::server {
 
@@ -20,18 +18,15 @@ struct RequestContext {
   Arena &arena;
   RequestHead head;
   Clock::time_point start;
-  Clock::time_point response_ready{};
   Clock::time_point end{};
   std::chrono::system_clock::time_point wall_start = std::chrono::system_clock::now();
   std::shared_ptr<const loader::RouteTable> table{};
-  std::shared_ptr<loader::Library> library{}; // keeps the generation loaded until done
-  int rule = -1;                              // index into table->rules, -1: none matched
-  size_t body_length = 0;                     // from Content-Length, already checked
+  const loader::Route *route = nullptr; // null: none matched
+  size_t body_length = 0;               // from Content-Length, already checked
   bool chunked = false;
   bool continue_sent = false; // "100 Continue" went out while the body was collected
   ServingThread *thread = nullptr;
-  int cold = -1;          // the generation's first request: 1, a later one: 0
-  int64_t billed_ms = -1; // what Lambda would bill, for Lambda routes
+  std::optional<targets::Exchange> exchange{}; // once a route matched: what its target did
 };
 namespace {
 
@@ -54,19 +49,10 @@ void prepare_for_httplib(httplib::Request &request) {
 }
 const std::function<void(httplib::Request &)> httplib_request_setup = prepare_for_httplib;
 
-double ms_between(Clock::time_point from, Clock::time_point to) {
-  return std::chrono::duration<double, std::milli>(to - from).count();
-}
-
 // cpp-httplib reads a body only for these methods; the others are answered before it
 // looks for one, without its regex-based routing.
 bool method_has_body(const std::string &method) {
   return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
-}
-
-void respond_with_error(httplib::Response &response, int status, const std::string &text) {
-  response.status = status;
-  response.set_content(text + "\n", "text/plain");
 }
 
 } // namespace
@@ -88,17 +74,17 @@ RequestPipeline::RequestPipeline(loader::Configuration &configuration, PipelineL
     handle(request, response);
   };
   parser_.Post(".*", handler).Put(".*", handler).Patch(".*", handler).Delete(".*", handler);
+  // What escapes the request path (a library's own exceptions stop at call_entry_point).
+  parser_.set_exception_handler(
+      [](const httplib::Request &request, httplib::Response &response, std::exception_ptr escaped) {
+        answer_escaped_exception("serving", request, response, escaped);
+        if (current_request != nullptr) current_request->stream.set_reason_phrase({});
+      });
 }
 
 // ---- The steps of one request, in order -------------------------------------------
 
 namespace {
-
-int match_route(RequestContext &context, const httplib::Request &request) {
-  if (!context.table) return -1;
-  return loader::match_rule(context.table->rules, request.target, context.head.headers,
-                            context.head.header_count);
-}
 
 // cpp-httplib reads bodies only for POST, PUT, PATCH and DELETE. Another method may
 // carry one too (a GET with a body is unusual but legal): read it here, so that the
@@ -114,156 +100,9 @@ bool read_body_httplib_skips(RequestContext &context, std::string &body) {
   return true;
 }
 
-flexilib_request build_c_request(const RequestContext &context, const httplib::Request &request,
-                                 std::string_view body) {
-  return flexilib_request{
-      request.target.data(),
-      request.target.size(),
-      const_cast<char *>(request.method.c_str()),
-      request.method.size(),
-      const_cast<char *>(body.data()),
-      body.size(),
-      context.head.headers,
-      context.head.header_count,
-  };
-}
-
 } // namespace
 
-namespace {
-
-// A rule whose target is an upstream: the request goes out through this thread's
-// client for it and the answer comes back filtered (see upstream/). No handler runs,
-// so the handler deadline does not apply; UPSTREAM_READ_TIMEOUT_MS bounds the wait.
-void forward_to_upstream(RequestContext &context, const httplib::Request &request,
-                         std::string_view body, const upstream::UpstreamUrl &url,
-                         const upstream::UpstreamTimeouts &timeouts, httplib::Response &response) {
-  const loader::Rule &rule = context.table->rules[size_t(context.rule)];
-  upstream::OutgoingRequest outgoing{
-      request.method, upstream::rewrite_target(request.target, rule.path_prefix, url.path),
-      upstream::upstream_request_headers({context.head.headers, context.head.header_count},
-                                         {context.connection.peer_ip, request.version}),
-      body};
-  const upstream::ForwardOutcome outcome = upstream::forward(url, outgoing, timeouts, response);
-  context.response_ready = outcome.head_arrived;
-  if (outcome.failure_status == 0) {
-    context.stream.set_reason_phrase(response.reason);
-    return;
-  }
-  write_diagnostic("upstream " + url.text + ": " + outcome.failure + " (" + request.method + " " +
-                   request.target + "), answered " + std::to_string(outcome.failure_status));
-  respond_with_error(response, outcome.failure_status,
-                     outcome.failure_status == 504
-                         ? "504 Gateway Timeout: the upstream did not answer in time"
-                         : "502 Bad Gateway: the upstream cannot be reached");
-}
-
-// Marks the serving thread as running a handler, for the crash page and the handler
-// deadline, from construction to destruction.
-class HandlerWindow {
-public:
-  HandlerWindow(RequestContext &context, process::CrashPage *crash_page,
-                const httplib::Request &request)
-      : context_(context), crash_page_(crash_page) {
-    const unsigned thread = context.thread->index;
-    const std::string &route = context.table->route_names[size_t(context.rule)];
-    const loader::Library &library = *context.library;
-    if (crash_page_)
-      crash_page_->enter(thread, request.method, request.target, route, library.path(),
-                         library.generation());
-    context.thread->enter_handler(context.connection, {request.method, request.target, route,
-                                                       library.path(), library.generation()});
-  }
-  ~HandlerWindow() {
-    context_.thread->leave_handler();
-    if (crash_page_) crash_page_->leave(context_.thread->index);
-  }
-  HandlerWindow(const HandlerWindow &) = delete;
-  HandlerWindow &operator=(const HandlerWindow &) = delete;
-
-private:
-  RequestContext &context_;
-  process::CrashPage *crash_page_;
-};
-
-// The entry point a profile calls, when the library lacks it (the loader accepts a
-// library exporting either handle_request or lambda_handler).
-const char *missing_entry_point(const loader::Library &library, faas::Provider provider) {
-  if (provider == faas::Provider::lambda)
-    return library.lambda_handler() ? nullptr : "lambda_handler";
-  return library.has_handle_request() ? nullptr : "handle_request";
-}
-
-// A Lambda route: the request becomes an API Gateway event; API Gateway's answer,
-// whatever the function did, becomes the response (see faas/).
-void answer_from_lambda(RequestContext &context, const httplib::Request &request,
-                        std::string_view body, const faas::RouteProfile &profile,
-                        httplib::Response &response) {
-  faas::HttpRequestView view{
-      request.method, request.target, request.version, context.connection.peer_ip, body, {}};
-  for (size_t i = 0; i < context.head.header_count; ++i) {
-    const flexilib_header &header = context.head.headers[i];
-    view.headers.emplace_back(std::string_view(header.name_ptr, header.name_len),
-                              std::string_view(header.value_ptr, header.value_len));
-  }
-  faas::LambdaOutcome outcome =
-      faas::invoke_lambda(*context.library, profile, view, context.cold == 1);
-  context.response_ready = Clock::now();
-  if (outcome.invoked) context.billed_ms = outcome.billed_ms;
-  std::string content_type = "application/json";
-  response.status = outcome.response.status;
-  for (auto &[name, value] : outcome.response.headers) {
-    if (name == "content-type")
-      content_type = std::move(value);
-    else
-      response.headers.emplace(std::move(name), std::move(value));
-  }
-  response.set_content(std::move(outcome.response.body), content_type);
-}
-
-// Cloudflare's edge headers go after the client's, replacing any the client sent.
-// Their strings live in thread-local storage until the next request on this thread.
-void add_cloudflare_headers(RequestContext &context, flexilib_request &c_request) {
-  thread_local std::vector<std::pair<std::string, std::string>> added;
-  added = faas::cloudflare_headers(context.connection.peer_ip);
-  const size_t capacity = c_request.headers_len + added.size();
-  auto *headers =
-      static_cast<flexilib_header *>(context.arena.allocate(capacity * sizeof(flexilib_header)));
-  if (headers == nullptr) return;
-  size_t count = 0;
-  for (size_t i = 0; i < c_request.headers_len; ++i) {
-    const flexilib_header &header = c_request.headers[i];
-    if (!faas::is_cloudflare_header({header.name_ptr, header.name_len})) headers[count++] = header;
-  }
-  for (auto &[name, value] : added)
-    headers[count++] = {name.data(), name.size(), value.data(), value.size()};
-  c_request.headers = headers;
-  c_request.headers_len = count;
-}
-
-double thread_cpu_ms() {
-  timespec now{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return double(now.tv_sec) * 1e3 + double(now.tv_nsec) / 1e6;
-}
-
-// Cloudflare stops a Worker that runs past its CPU limit and answers error 1102; here
-// the handler has finished, so its response is dropped instead.
-void answer_worker_limit(const httplib::Request &request, const std::string &library,
-                         double cpu_used_ms, const faas::RouteProfile &profile,
-                         httplib::Response &response) {
-  const std::string ray = faas::random_ray_id();
-  char figures[96];
-  std::snprintf(figures, sizeof figures, "used %.3f ms of CPU time, over cpu_ms=%d", cpu_used_ms,
-                profile.cpu_ms);
-  write_diagnostic(library + ": " + figures + " (" + request.method + " " + request.target +
-                   "), answered 503 (Cloudflare error 1102, ray " + ray + ")");
-  response.status = faas::worker_limit_status;
-  response.set_content(faas::worker_limit_page(ray), "text/html; charset=UTF-8");
-}
-
-} // namespace
-
+// Read the body, match the route, let its target serve.
 void RequestPipeline::handle(const httplib::Request &request, httplib::Response &response) {
   RequestContext &context = *current_request;
   std::string_view body = request.body;
@@ -276,61 +115,18 @@ void RequestPipeline::handle(const httplib::Request &request, httplib::Response 
     body = skipped_body;
   }
   context.table = configuration_.current();
+  if (context.table)
+    context.route =
+        context.table->match(request.target, context.head.headers, context.head.header_count);
+  if (context.route == nullptr)
+    return respond_with_error(response, 404, "404 Not Found: no route matches");
 
-  const int rule = context.rule = match_route(context, request);
-  if (rule < 0) return respond_with_error(response, 404, "404 Not Found: no route matches");
-  if (const auto &upstream = context.table->upstreams[size_t(rule)])
-    return forward_to_upstream(context, request, body, *upstream, limits_.upstream_timeouts,
-                               response);
-
-  std::string error;
-  context.library = context.table->libraries[size_t(rule)]->acquire(error);
-  if (!context.library)
-    return respond_with_error(response, 502,
-                              "502 Bad Gateway: the handler library for this route cannot "
-                              "be loaded (the server log says why)");
-  context.cold = context.library->take_cold_start() ? 1 : 0;
-  const faas::RouteProfile &profile = context.table->profiles[size_t(rule)];
-  if (const char *missing = missing_entry_point(*context.library, profile.provider)) {
-    write_diagnostic(context.library->path() + ": does not export " + missing + ", which its " +
-                     std::string(faas::provider_name(profile.provider)) + " route needs");
-    return respond_with_error(response, 502,
-                              "502 Bad Gateway: the handler library does not fit this route");
-  }
-
-  if (profile.provider == faas::Provider::lambda) {
-    const HandlerWindow window(context, crash_page_, request);
-    return answer_from_lambda(context, request, body, profile, response);
-  }
-  flexilib_request c_request = build_c_request(context, request, body);
-  const bool cloudflare = profile.provider == faas::Provider::cloudflare;
-  if (cloudflare) add_cloudflare_headers(context, c_request);
-  flexilib_response *c_response = nullptr;
-  double cpu_used_ms = 0; // measured for Cloudflare routes only
-  {
-    const HandlerWindow window(context, crash_page_, request);
-    const double cpu_before_ms = cloudflare ? thread_cpu_ms() : 0;
-    context.library->zig_init(zig_allocator_for(context.arena));
-    c_response = context.library->handle_request(&c_request);
-    if (cloudflare) cpu_used_ms = thread_cpu_ms() - cpu_before_ms;
-    context.response_ready = Clock::now();
-  }
-  const std::string &library = context.library->path();
-  if (cloudflare && cpu_used_ms > profile.cpu_ms)
-    return answer_worker_limit(request, library, cpu_used_ms, profile, response);
-  if (c_response == nullptr) {
-    write_diagnostic(library + ": handle_request returned NULL for " + request.method + " " +
-                     request.target);
-    return respond_with_error(response, 500, "500 Internal Server Error: the handler failed");
-  }
-  if (std::string problem = translate_response(*c_response, response, context.stream);
-      !problem.empty()) {
-    write_diagnostic(library + ": " + problem + " (" + request.method + " " + request.target + ")");
-    response = httplib::Response();
-    context.stream.set_reason_phrase({});
-    respond_with_error(response, 500,
-                       "500 Internal Server Error: the handler's response is invalid");
-  }
+  const loader::Route &route = *context.route;
+  targets::Exchange &exchange = context.exchange.emplace(
+      targets::Exchange{request, body, context.head.headers, context.head.header_count, route.name,
+                        route.rule.path_prefix, context.connection, context.stream, context.arena,
+                        *context.thread, crash_page_});
+  route.target->serve(exchange, response);
 }
 
 bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream,
@@ -378,7 +174,10 @@ bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream
     }
   }
   ok = stream.flush() && ok && !is_refusal(stream.response_status());
-  if (context.library) context.library->request_deinit();
+  if (context.exchange && context.exchange->library)
+    loader::call_entry_point({context.exchange->library->path(), "request_deinit",
+                              context.exchange->route, context.head.request_line},
+                             [&] { context.exchange->library->request_deinit(); });
   context.end = Clock::now();
   ++connection.requests_served;
 
@@ -390,8 +189,11 @@ bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream
 
 // The last step: the log line and the admin figures.
 void RequestPipeline::record(const RequestContext &context, unsigned thread) {
+  const targets::Exchange *exchange = context.exchange ? &*context.exchange : nullptr;
   const Clock::time_point ready =
-      context.response_ready == Clock::time_point{} ? context.end : context.response_ready;
+      exchange == nullptr || exchange->response_ready == Clock::time_point{}
+          ? context.end
+          : exchange->response_ready;
   const double ttfb_ms = ms_between(context.start, ready);
   const double ttlb_ms = ms_between(context.start, context.end);
   const ConnectionStream &stream = context.stream;
@@ -415,21 +217,22 @@ void RequestPipeline::record(const RequestContext &context, unsigned thread) {
   sample.prealloc_bytes = context.arena.capacity();
   sample.alloc_bytes = context.arena.allocated();
   sample.thread = thread;
-  stats::Totals *route = nullptr, *library = nullptr;
-  if (context.rule >= 0) {
-    const size_t rule = size_t(context.rule);
-    sample.route = context.table->route_names[rule];
-    sample.library = context.table->target_names[rule];
-    route = context.table->route_totals[rule].get();
-    library = context.table->library_totals[rule].get();
+  stats::Totals *route = nullptr, *target = nullptr;
+  if (const loader::Route *matched = context.route) {
+    sample.route = matched->name;
+    sample.library = matched->target->name();
+    route = matched->totals.get();
+    target = matched->target_totals.get();
   }
-  if (context.library) {
-    sample.generation = context.library->generation();
-    sample.profile = faas::provider_name(context.table->profiles[size_t(context.rule)].provider);
+  if (exchange != nullptr && exchange->library) {
+    sample.generation = exchange->library->generation();
+    sample.profile = context.route->target->profile();
   }
-  sample.cold = context.cold;
-  sample.billed_ms = context.billed_ms;
-  stats_->record(sample, route, library);
+  if (exchange != nullptr) {
+    sample.cold = exchange->cold;
+    sample.billed_ms = exchange->billed_ms;
+  }
+  stats_->record(sample, route, target);
 }
 
 } // namespace flexilib::server

@@ -1,20 +1,19 @@
 // The request path, from a complete request (request_reader has collected it) to the
 // log line. cpp-httplib parses each request and writes each response; the steps in
-// between are ours, one function each, in this order: match the route, take a
-// reference to the library generation, build the C request, call the handler,
-// translate its response, and, after the response is written, let the library free
-// its memory and record the request.
+// between are ours, in this order: read a body cpp-httplib skips, match the route,
+// let its target serve (targets/: a library, an upstream, a FaaS profile), and,
+// after the response is written, let the library free its memory and record the
+// request.
 #pragma once
 
 #include "loader/configuration.hpp"
 #include "process/crash_page.hpp"
 #include "server/arena.hpp"
-#include "server/connection.hpp"
+#include "server/connection_stream.hpp"
 #include "server/request_framing.hpp"
 #include "server/serving_thread.hpp"
 #include "server/settings.hpp"
 #include "stats/request_stats.hpp"
-#include "upstream/upstream_client.hpp"
 
 #include <httplib.h>
 
@@ -24,15 +23,15 @@
 
 namespace flexilib::server {
 
+// Filled from Settings (server/settings.hpp), whose table holds the defaults.
 struct PipelineLimits {
-  size_t max_head_bytes = 16 * 1024; // request line and headers together: 431 above
-  FramingLimits framing;             // header count (431), body size (413)
-  size_t max_requests_per_connection = 1000;
-  int keep_alive_seconds = 5;
+  size_t max_head_bytes = 0;                 // request line and headers together: 431 above
+  FramingLimits framing;                     // header count (431), body size (413)
+  size_t max_requests_per_connection = 1000; // not a setting: cpp-httplib's keep-alive cap
+  int keep_alive_seconds = 0;
   StreamTimeouts timeouts;
-  size_t client_buffer_bytes = 64 << 20;        // CLIENT_BUFFERS_MB: slow clients' memory
-  size_t client_spill_bytes = size_t(1) << 30;  // CLIENT_SPILL_MB: their responses on disk
-  upstream::UpstreamTimeouts upstream_timeouts; // for rules that forward to an upstream
+  size_t client_buffer_bytes = 0; // CLIENT_BUFFERS_MB: slow clients' memory
+  size_t client_spill_bytes = 0;  // CLIENT_SPILL_MB: their responses on disk
 };
 
 struct RequestContext; // what one request carries from step to step

@@ -70,9 +70,7 @@ bool RequestReader::start_arriving(Connection &connection, ConnectionStream &str
     stream.write(go_on.data(), go_on.size()); // 1xx responses go out at once
     arriving.continue_sent = true;
   }
-  connection.head_started = 0;
-  connection.last_active = Clock::now().time_since_epoch().count(); // READ_TIMEOUT_MS from here
-  connection.receiving_body = true;
+  connection.enter(ConnectionState::receiving_body); // READ_TIMEOUT_MS from here
   return true;
 }
 
@@ -84,7 +82,7 @@ Ending RequestReader::serve_arriving(Connection &connection, ConnectionStream &s
   const Arrival arrival = receive_arriving(connection);
   if (arrival == Arrival::closed) return Ending::close;
   if (arrival == Arrival::waiting) return Ending::none;
-  connection.receiving_body = false;
+  connection.enter(ConnectionState::idle); // no longer collecting: served or refused now
   if (arrival == Arrival::out_of_budget) {
     write_diagnostic(connection.peer + ": chunked body outgrew CLIENT_BUFFERS_MB (" +
                      std::to_string(limits_.client_buffer_bytes >> 20) + " MiB), answered 503");
@@ -113,7 +111,8 @@ Ending RequestReader::serve_arriving(Connection &connection, ConnectionStream &s
 Ending RequestReader::serve(Connection &connection, ServingThread &thread) {
   StreamBuffers &buffers = thread.buffers;
   ConnectionStream stream(connection, buffers, limits_.timeouts, client_buffers_, client_spill_);
-  if (connection.receiving_body) return serve_arriving(connection, stream, thread);
+  if (connection.state() == ConnectionState::receiving_body)
+    return serve_arriving(connection, stream, thread);
   buffers.begin = 0;
   buffers.end = std::min(connection.pending.size(), buffers.input.size());
   std::copy_n(connection.pending.data(), buffers.end, buffers.input.data());
@@ -140,8 +139,7 @@ Ending RequestReader::serve(Connection &connection, ServingThread &thread) {
       }
       // The head is still arriving: keep what came and wait without a thread.
       connection.pending.assign(buffers.unread());
-      if (connection.head_started == 0 && !connection.pending.empty())
-        connection.head_started = Clock::now().time_since_epoch().count();
+      if (!connection.pending.empty()) connection.enter(ConnectionState::reading_head);
       return Ending::none;
     }
     // A body is awaited like the head, without a thread, so that clients sending it
@@ -160,11 +158,10 @@ Ending RequestReader::serve(Connection &connection, ServingThread &thread) {
     if (wait == BodyWait::in_buffer) {
       if (!open) return Ending::close;
       connection.pending.assign(buffers.unread());
-      if (connection.head_started == 0)
-        connection.head_started = Clock::now().time_since_epoch().count();
+      connection.enter(ConnectionState::reading_head);
       return Ending::none;
     }
-    connection.head_started = 0;
+    connection.enter(ConnectionState::idle); // complete: the request is served now
     const bool last =
         !open || connection.requests_served + 1 >= limits_.max_requests_per_connection;
     if (!pipeline_.serve_one(connection, stream, thread, head_length, last)) return closing(stream);

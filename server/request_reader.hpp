@@ -6,7 +6,7 @@
 // collected in the connection's ArrivingRequest, within CLIENT_BUFFERS_MB.
 #pragma once
 
-#include "server/connection.hpp"
+#include "server/connection_stream.hpp"
 #include "server/memory_budget.hpp"
 #include "server/request_head.hpp"
 #include "server/request_pipeline.hpp"

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "executors/flexilib.h"
-#include "server/connection.hpp"
+#include "server/connection_stream.hpp"
 
 #include <httplib.h>
 #include <string>

@@ -1,27 +1,33 @@
-// What a serving thread shows the housekeeper about the handler it runs.
+// What a serving thread shows the housekeeper about the handler it runs, and the
+// one way the housekeeper may act on it.
 #include "server/serving_thread.hpp"
 
 namespace flexilib::server {
 
 void ServingThread::enter_handler(Connection &connection, const HandlerRun &run) {
-  {
-    std::lock_guard lock(run_mutex_);
-    run_ = run;
-  }
-  handler_connection = &connection;
-  handler_started = Clock::now().time_since_epoch().count();
+  std::lock_guard lock(run_mutex_);
+  run_ = run;
+  connection_ = &connection;
+  started_ = now_ticks();
 }
 
 void ServingThread::leave_handler() {
-  handler_started = 0;
-  handler_connection = nullptr;
   std::lock_guard lock(run_mutex_);
   run_ = {};
+  connection_ = nullptr;
+  started_ = 0;
 }
 
-std::string ServingThread::handler_description() const {
+std::string ServingThread::take_over_if_overdue(Clock::rep now, Clock::rep limit,
+                                                const std::function<void(Connection &)> &answer) {
   std::lock_guard lock(run_mutex_);
-  if (run_.method.empty()) return {};
+  if (connection_ == nullptr || replaced || now - started_ <= limit) return {};
+  answer(*connection_);
+  replaced = true;
+  return description();
+}
+
+std::string ServingThread::description() const {
   return std::string(run_.method) + " " + std::string(run_.target) + " (route " +
          std::string(run_.route) + ", library " + std::string(run_.library) + " generation " +
          std::to_string(run_.generation) + ")";

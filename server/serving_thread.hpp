@@ -1,14 +1,21 @@
 // A serving thread's own things: its request arena, its socket buffers, and what the
 // housekeeper may look at from outside: whether a handler is running, since when, for
-// which request. The views it holds stay valid until leave_handler(), which clears
-// them under the same lock the housekeeper reads them with.
+// which request on which connection.
+//
+// Who may touch the connection of a running handler: the serving thread owns it, and
+// hands it to no one; the housekeeper reaches it only through take_over_if_overdue(),
+// which holds the lock that leave_handler() takes. So while the housekeeper answers
+// 504 on it, the handler may return but its thread cannot leave the handler window,
+// let alone close the connection or serve another request on it; and once the
+// thread has left, the housekeeper no longer sees the connection at all.
 #pragma once
 
 #include "server/arena.hpp"
-#include "server/connection.hpp"
+#include "server/connection_stream.hpp"
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -21,24 +28,33 @@ struct ServingThread {
   Arena arena;
   StreamBuffers buffers;
 
-  // Set while a handler runs: since when (0: none runs) and for which connection.
-  std::atomic<Clock::rep> handler_started{0};
-  std::atomic<Connection *> handler_connection{nullptr};
-  // Set by the housekeeper when the handler overran and a new thread took over.
+  // Set by take_over_if_overdue() when the handler overran and a new thread took
+  // over; read by this thread once it has left the handler window.
   std::atomic<bool> replaced{false};
 
   struct HandlerRun {
     std::string_view method, target, route, library;
     uint64_t generation = 0;
   };
+  // The handler window: from just before the handler is called to just after it
+  // returns. The views in `run` stay valid until leave_handler().
   void enter_handler(Connection &connection, const HandlerRun &run);
   void leave_handler();
-  // "GET /x (route /, library lib.so generation 2)", or "" when no handler runs.
-  std::string handler_description() const;
+
+  // For the housekeeper: when a handler has run for longer than `limit` at `now`,
+  // calls `answer` with its connection and marks this thread replaced, holding the
+  // handler window open meanwhile. Returns what was running ("GET /x (route /,
+  // library lib.so generation 2)"), or "" when no handler was overdue.
+  std::string take_over_if_overdue(Clock::rep now, Clock::rep limit,
+                                   const std::function<void(Connection &)> &answer);
 
 private:
-  mutable std::mutex run_mutex_; // this thread and the housekeeper only
+  std::string description() const; // run_mutex_ held
+
+  std::mutex run_mutex_; // this thread and the housekeeper only; guards what follows
   HandlerRun run_;
+  Connection *connection_ = nullptr; // null: no handler runs
+  Clock::rep started_ = 0;
 };
 
 } // namespace flexilib::server

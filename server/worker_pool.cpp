@@ -26,12 +26,12 @@ constexpr uint32_t connection_events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
 constexpr uint32_t writable_events = EPOLLOUT | EPOLLONESHOT;
 constexpr auto housekeeping_interval = std::chrono::milliseconds(250);
 
-Clock::rep now_ticks() {
-  return Clock::now().time_since_epoch().count();
-}
-
-Clock::rep ticks_of(std::chrono::milliseconds duration) {
-  return std::chrono::duration_cast<Clock::duration>(duration).count();
+// For a line about a condition that lasts: true at most once a second per `said_at`.
+bool once_a_second(std::atomic<Clock::rep> &said_at) {
+  const Clock::rep now = now_ticks();
+  Clock::rep last = said_at.load(std::memory_order_relaxed);
+  if (last != 0 && now - last < ticks_of(std::chrono::seconds(1))) return false;
+  return said_at.compare_exchange_strong(last, now, std::memory_order_relaxed);
 }
 
 void address_of(const sockaddr_storage &address, std::string &ip, int &port) {
@@ -60,7 +60,7 @@ std::unique_ptr<Connection> accepted_connection(int fd, const sockaddr_storage &
   address_of(peer, peer_ip, peer_port);
   address_of(local, local_ip, local_port);
   auto connection = std::make_unique<Connection>(fd, peer_ip, peer_port, local_ip, local_port);
-  connection->last_active = now_ticks();
+  connection->made_progress(); // an idle connection: the keep-alive clock starts
   return connection;
 }
 
@@ -166,8 +166,9 @@ void WorkerPool::accept_connections() {
   for (;;) {
     if (connection_count() >= settings_.max_connections) {
       // New connections wait in the backlog; closing one re-arms the listener.
-      write_diagnostic("MAX_CONNECTIONS (" + std::to_string(settings_.max_connections) +
-                       ") open: not accepting until one closes");
+      if (once_a_second(said_connections_full_))
+        write_diagnostic("MAX_CONNECTIONS (" + std::to_string(settings_.max_connections) +
+                         ") open: not accepting until one closes");
       return;
     }
     sockaddr_storage peer{};
@@ -177,8 +178,11 @@ void WorkerPool::accept_connections() {
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno != EAGAIN) {
-        // Out of descriptors: the housekeeper re-arms the listener a moment later.
-        write_diagnostic(std::string("accept: ") + std::strerror(errno));
+        // Out of descriptors (EMFILE, ENFILE) or memory: the connection stays in the
+        // backlog, and the housekeeper re-arms the listener a pause later.
+        if (once_a_second(said_accept_failed_))
+          write_diagnostic(std::string("accept: ") + std::strerror(errno) +
+                           ": trying again shortly");
         return;
       }
       break;
@@ -200,20 +204,20 @@ void WorkerPool::serve(Connection &connection, ServingThread &thread) {
   // handover but is invisible to ThreadSanitizer; this acquire pairs with the release
   // in hand_back() (and the one at accept) and states that order in the memory model too.
   connection.busy.exchange(true, std::memory_order_acq_rel);
-  if (connection.lingering) return discard_input(connection);
-  if (connection.waiting_to_send && !send_more(connection)) return;
+  const ConnectionState state = connection.state();
+  if (state == ConnectionState::lingering) return discard_input(connection);
+  if (state == ConnectionState::sending && !send_more(connection)) return;
   connection.ending = reader_.serve(connection, thread);
   if (thread.replaced) return close_connection(connection);
   if (!connection.unsent.empty()) return wait_until_writable(connection, true);
   if (connection.ending != Ending::none || stopping_) return end(connection);
-  connection.last_active = now_ticks();
+  connection.made_progress();
   hand_back(connection, connection_events);
 }
 
 // The connection was waiting for its client to read: sends what the socket takes.
 // True when all is sent and the connection should go on to its next request.
 bool WorkerPool::send_more(Connection &connection) {
-  connection.waiting_to_send = false;
   const uint64_t sent_before = connection.unsent.sent();
   switch (connection.unsent.send_to(connection.fd)) {
   case SendProgress::failed:
@@ -223,17 +227,22 @@ bool WorkerPool::send_more(Connection &connection) {
     wait_until_writable(connection, connection.unsent.sent() != sent_before);
     return false;
   case SendProgress::done:
-    if (connection.ending == Ending::none) return true;
-    end(connection);
-    return false;
+    if (connection.ending != Ending::none) {
+      end(connection);
+      return false;
+    }
+    // A body was still arriving when its "100 Continue" could not go out at once.
+    connection.enter(connection.arriving.budget ? ConnectionState::receiving_body
+                                                : ConnectionState::idle);
+    return true;
   }
   return false;
 }
 
 // During shutdown the connection is left as it is: drain sends what it holds.
 void WorkerPool::wait_until_writable(Connection &connection, bool progressed) {
-  if (progressed) connection.last_active = now_ticks();
-  connection.waiting_to_send = true;
+  connection.enter(ConnectionState::sending);
+  if (progressed) connection.made_progress();
   if (stopping_) return;
   hand_back(connection, writable_events);
 }
@@ -241,9 +250,8 @@ void WorkerPool::wait_until_writable(Connection &connection, bool progressed) {
 // Closes the connection, or lets it linger (see Connection::Ending).
 void WorkerPool::end(Connection &connection) {
   if (connection.ending != Ending::linger || stopping_) return close_connection(connection);
-  ::shutdown(connection.fd, SHUT_WR);   // the client sees the response end here
-  connection.last_active = now_ticks(); // and READ_TIMEOUT_MS from now it is closed
-  connection.lingering = true;
+  ::shutdown(connection.fd, SHUT_WR);           // the client sees the response end here
+  connection.enter(ConnectionState::lingering); // and READ_TIMEOUT_MS from now it is closed
   discard_input(connection);
 }
 
@@ -279,10 +287,10 @@ bool WorkerPool::send_remaining_output() {
   for (auto entry = connections_.begin(); entry != connections_.end();) {
     Connection &connection = *entry->second;
     const uint64_t sent_before = connection.unsent.sent();
-    const bool keep = connection.waiting_to_send &&
+    const bool keep = connection.state() == ConnectionState::sending &&
                       connection.unsent.send_to(connection.fd) == SendProgress::blocked;
-    if (keep && connection.unsent.sent() != sent_before) connection.last_active = now;
-    if (keep && now - connection.last_active <= send_limit) {
+    if (keep && connection.unsent.sent() != sent_before) connection.made_progress(now);
+    if (keep && now - connection.state_since() <= send_limit) {
       ++entry;
     } else {
       entry = connections_.erase(entry);
@@ -320,41 +328,32 @@ void WorkerPool::keep_house() {
 // only shuts the socket down: epoll then reports it, and the thread that takes it
 // reads end-of-file (or fails to write) and closes it like any other.
 void WorkerPool::close_overdue_connections() {
+  const PipelineLimits &limits = reader_.limits();
+  const StateDeadlines deadlines{limits.timeouts.read_ms, limits.timeouts.write_ms,
+                                 limits.keep_alive_seconds};
   const Clock::rep now = now_ticks();
   std::lock_guard lock(connections_mutex_);
   for (auto &[raw, connection] : connections_) {
     if (connection->busy) continue;
-    const Overdue overdue = overdue_at(*connection, now);
-    if (!overdue.due) continue;
-    if (!overdue.why.empty())
-      write_diagnostic(connection->peer + ": " + overdue.why + ": connection closed");
+    const Overdue due = overdue(connection->state(), connection->state_since(), now, deadlines);
+    if (!due.due) continue;
+    if (!due.why.empty())
+      write_diagnostic(connection->peer + ": " + due.why + ": connection closed");
     ::shutdown(connection->fd, SHUT_RDWR);
-    connection->last_active = now; // said once, not at every sweep
+    connection->postpone_deadline(now); // said once, not at every sweep
   }
 }
 
-// What a connection waits for in epoll decides its deadline. Idle keep-alive
-// connections and stalled heads close without a word (they are what slowloris sends,
-// by the thousand); a stalled body or response is worth a line.
-WorkerPool::Overdue WorkerPool::overdue_at(const Connection &connection, Clock::rep now) const {
-  const PipelineLimits &limits = reader_.limits();
-  const int read_ms = limits.timeouts.read_ms, write_ms = limits.timeouts.write_ms;
-  const Clock::rep quiet = now - connection.last_active;
-  if (connection.waiting_to_send) {
-    if (quiet <= ticks_of(std::chrono::milliseconds(write_ms))) return {};
-    return {true, stalled_reader(write_ms)};
-  }
-  const Clock::rep read_limit = ticks_of(std::chrono::milliseconds(read_ms));
-  if (connection.lingering) return {quiet > read_limit, {}};
-  if (connection.receiving_body) {
-    if (quiet <= read_limit) return {};
-    return {true, "request body stopped arriving for " + std::to_string(read_ms) +
-                      " ms (READ_TIMEOUT_MS)"};
-  }
-  const Clock::rep head_started = connection.head_started;
-  if (head_started != 0) return {now - head_started > read_limit, {}};
-  return {quiet > ticks_of(std::chrono::seconds(limits.keep_alive_seconds)), {}};
+namespace {
+void answer_gateway_timeout(Connection &connection) {
+  static constexpr std::string_view gateway_timeout =
+      "HTTP/1.1 504 Gateway Timeout\r\nContent-Type: text/plain\r\nContent-Length: 47\r\n"
+      "Connection: close\r\n\r\n504 Gateway Timeout: the handler did not answer";
+  [[maybe_unused]] ssize_t sent = ::send(connection.fd, gateway_timeout.data(),
+                                         gateway_timeout.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  ::shutdown(connection.fd, SHUT_RDWR);
 }
+} // namespace
 
 // Stuck threads hold memory (and whatever the handler holds): past this many, the
 // pool stops replacing them and runs short-handed.
@@ -363,25 +362,16 @@ size_t WorkerPool::max_stuck_threads() const {
 }
 
 // A handler past its deadline: its client gets 504 now (written from here, while the
-// stuck thread cannot touch the socket), the socket is shut down so that whatever the
-// handler produces later goes nowhere, and a new thread takes the stuck one's place.
-// threads_mutex_ held.
+// stuck thread cannot leave the handler window: see ServingThread), the socket is shut
+// down so that whatever the handler produces later goes nowhere, and a new thread
+// takes the stuck one's place. threads_mutex_ held.
 void WorkerPool::replace_stuck_threads() {
   const Clock::rep deadline = ticks_of(std::chrono::milliseconds(settings_.handler_timeout_ms));
   const Clock::rep now = now_ticks();
   for (ServingThread &thread : serving_) {
-    const Clock::rep started = thread.handler_started;
-    if (started == 0 || thread.replaced || now - started <= deadline) continue;
-    Connection *connection = thread.handler_connection;
-    const std::string running = thread.handler_description();
-    if (connection == nullptr || running.empty()) continue; // it has just returned
-    static constexpr std::string_view gateway_timeout =
-        "HTTP/1.1 504 Gateway Timeout\r\nContent-Type: text/plain\r\nContent-Length: 47\r\n"
-        "Connection: close\r\n\r\n504 Gateway Timeout: the handler did not answer";
-    [[maybe_unused]] ssize_t sent = ::send(connection->fd, gateway_timeout.data(),
-                                           gateway_timeout.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    ::shutdown(connection->fd, SHUT_RDWR);
-    thread.replaced = true;
+    const std::string running =
+        thread.take_over_if_overdue(now, deadline, answer_gateway_timeout); // may have returned
+    if (running.empty()) continue;
     ++stuck_threads_;
     write_diagnostic("serving thread " + std::to_string(thread.index) + " has been in a handler " +
                      "for over " + std::to_string(settings_.handler_timeout_ms) +

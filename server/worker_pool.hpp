@@ -30,11 +30,12 @@
 
 namespace flexilib::server {
 
+// Filled from Settings (server/settings.hpp), whose table holds the defaults.
 struct PoolSettings {
-  size_t thread_count = 2;
-  size_t arena_bytes = 8 * 1024;
-  size_t max_connections = 10000;
-  int handler_timeout_ms = 30000;
+  size_t thread_count = 0;
+  size_t arena_bytes = 0;
+  size_t max_connections = 0;
+  int handler_timeout_ms = 0;
 };
 
 class WorkerPool {
@@ -74,11 +75,6 @@ private:
   void close_connection(Connection &connection);
   void keep_house();
   void close_overdue_connections();
-  struct Overdue {
-    bool due = false;
-    std::string why; // for the log; empty for a silent close
-  };
-  Overdue overdue_at(const Connection &connection, Clock::rep now) const;
   void replace_stuck_threads();
   size_t max_stuck_threads() const;
   void arm(int fd, void *tag, uint32_t events, int operation);
@@ -97,6 +93,9 @@ private:
   size_t running_threads_ = 0;
   size_t stuck_threads_ = 0;
   std::thread housekeeper_;
+
+  // When the lines about a full connection table and a failing accept were last said.
+  std::atomic<Clock::rep> said_connections_full_{0}, said_accept_failed_{0};
 
   mutable std::mutex connections_mutex_; // taken on accept, close and sweep only
   std::unordered_map<Connection *, std::unique_ptr<Connection>> connections_;

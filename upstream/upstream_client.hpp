@@ -14,8 +14,8 @@
 namespace flexilib::upstream {
 
 struct UpstreamTimeouts {
-  int connect_ms = 2000; // UPSTREAM_CONNECT_TIMEOUT_MS
-  int read_ms = 30000;   // UPSTREAM_READ_TIMEOUT_MS: each wait for bytes, and each send
+  int connect_ms = 0; // UPSTREAM_CONNECT_TIMEOUT_MS
+  int read_ms = 0;    // UPSTREAM_READ_TIMEOUT_MS: each wait for bytes, and each send
 };
 
 // What is sent: `target` already rewritten, `headers` already filtered

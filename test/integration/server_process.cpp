@@ -170,6 +170,10 @@ bool ServerProcess::launch() {
     return false;
   }
   std::vector<std::string> argv{FLEXILIB_BINARY};
+  if (open_file_limit_)
+    argv = {"/bin/sh", "-c",
+            "ulimit -n " + std::to_string(*open_file_limit_) + " && exec \"$0\" \"$@\"",
+            FLEXILIB_BINARY};
   argv.insert(argv.end(), options_.args.begin(), options_.args.end());
   std::vector<std::string> environment = child_environment(options_.env);
 

@@ -58,6 +58,10 @@ public:
   ServerProcess(const ServerProcess &) = delete;
   ServerProcess &operator=(const ServerProcess &) = delete;
 
+  // Before launch(): the server runs under `ulimit -n limit`, soft and hard
+  // RLIMIT_NOFILE set in the child (by /bin/sh, which then execs the server).
+  void limit_open_files(int limit) { open_file_limit_ = limit; }
+
   // Starts the process without waiting for anything: for runs that never listen
   // (--help, --check). False, with the reason in failure(), when it cannot start.
   bool launch();
@@ -96,6 +100,7 @@ private:
   bool closed(const Output &output) const;
 
   ServerOptions options_;
+  std::optional<int> open_file_limit_;
   pid_t pid_ = -1;
   int port_ = 0;
   std::string failure_;

@@ -163,18 +163,22 @@ TEST_CASE("a Zig library allocating past RESPONSE_PREALLOCATION_KB gets heap blo
   CHECK(page->body == "aligned");
 }
 
-TEST_CASE("a Zig handler's error becomes 500 with a log line, and the server serves on",
+TEST_CASE("a Zig handler's error, or no memory from the allocator, becomes 500 with a log "
+          "line, and the server serves on",
           "[zig][errors]") {
   TempDir dir;
   auto server = start_server(dir, "/ = " + test_library("zig-behaviours") + "\n");
   auto client = client_for(*server);
-  auto failed = client.Get("/fail", {{"x-mode", "error"}});
-  REQUIRE(failed);
-  CHECK(failed->status == 500);
-  CHECK(server->wait_for_stderr([](const std::string &line) {
-    return line.find("libzig-behaviours.so: handle_request returned NULL for GET /fail") !=
-           std::string::npos;
-  }));
+  for (const std::string mode : {"error", "oom"}) {
+    INFO(mode);
+    auto failed = client.Get("/" + mode, {{"x-mode", mode}});
+    REQUIRE(failed);
+    CHECK(failed->status == 500);
+    CHECK(server->wait_for_stderr([&](const std::string &line) {
+      return line.find("libzig-behaviours.so: handle_request returned NULL for GET /" + mode) !=
+             std::string::npos;
+    }));
+  }
   auto after = client.Get("/");
   REQUIRE(after);
   CHECK(after->body == "v1");
@@ -186,12 +190,17 @@ TEST_CASE("a Zig handler that panics takes the serving process down, the supervi
   TempDir dir;
   auto server = start_server(dir, "/ = " + test_library("zig-behaviours") + "\n");
   CHECK_FALSE(client_for(*server).Get("/crash", {{"x-mode", "crash"}}));
-  const auto line = server->wait_for_stderr([](const std::string &text) {
-    return text.find("serving process") != std::string::npos &&
-           text.find("GET /crash") != std::string::npos &&
-           text.find("libzig-behaviours.so") != std::string::npos;
-  });
+  // Zig's panic handler prints the message and a stack trace (slow to symbolise in a
+  // sanitizer build) before it aborts.
+  const auto line = server->wait_for_stderr(
+      [](const std::string &text) {
+        return text.find("serving process") != std::string::npos &&
+               text.find("GET /crash") != std::string::npos &&
+               text.find("libzig-behaviours.so") != std::string::npos;
+      },
+      60s);
   CHECK(line);
+  CHECK(server->stderr_text().find("zig_behaviours crashes on request") != std::string::npos);
   CHECK(eventually([&] {
     auto response = client_for(*server).Get("/");
     return response && response->body == "v1";

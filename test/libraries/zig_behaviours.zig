@@ -4,6 +4,8 @@
 //!   x-mode: body-kb    x-body-kb KiB of 'z', appended 1 KiB at a time (the list grows)
 //!   x-mode: page       a 4096-aligned block, checked ("aligned"; misaligned: 500)
 //!   x-mode: error      an error from the handler: NULL, so 500
+//!   x-mode: oom        more memory than there is: the allocator's NULL is Zig's
+//!                      OutOfMemory, so NULL, so 500
 //!   x-mode: crash      a Zig panic, taking the serving process down
 const std = @import("std");
 const flexilib = @import("flexilib");
@@ -30,6 +32,9 @@ fn handle(allocator: std.mem.Allocator, request: flexilib.ZigRequest, response: 
         try response.body.appendSlice("aligned");
     } else if (std.mem.eql(u8, mode, "error")) {
         return error.HandlerFailed;
+    } else if (std.mem.eql(u8, mode, "oom")) {
+        const everything = try allocator.alloc(u8, std.math.maxInt(usize) / 2 + 1);
+        try response.body.appendSlice(everything[0..1]);
     } else if (std.mem.eql(u8, mode, "crash")) {
         @panic("zig_behaviours crashes on request");
     } else {

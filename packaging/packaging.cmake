@@ -24,9 +24,8 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE amd64)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "flexilib developers")
 set(CPACK_DEBIAN_PACKAGE_SECTION web)
-# The server needs glibc alone (cmake/portable-binary.cmake); the C++ example handler
-# brings in the system's libstdc++.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6 (>= 2.31)")
+# The server needs glibc and libgcc_s alone (cmake/portable-binary.cmake).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6 (>= 2.31), libgcc-s1")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libstdc++6")
 set(CPACK_POST_BUILD_SCRIPTS ${CMAKE_SOURCE_DIR}/packaging/sha256sums.cmake)
 include(CPack)

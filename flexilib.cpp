@@ -1,8 +1,9 @@
 // flexilib: serves HTTP by calling handler libraries routed by proxy.ini.
-// main() reads the settings and opens the listening socket; a supervisor process then
-// runs the server in a child it restarts when a library crashes it. The serving
-// process loads the configuration, starts the serving threads and waits for signals:
-// SIGHUP reloads the configuration, SIGINT/SIGTERM drain requests and stop.
+// main() reads the settings and opens the listening socket (or takes the one systemd
+// passed); a supervisor process then runs the server in a child it restarts when a
+// library crashes it. The serving process loads the configuration, starts the serving
+// threads and waits for signals: SIGHUP reloads the configuration, SIGINT/SIGTERM
+// drain requests and stop. Under systemd it reports each step ($NOTIFY_SOCKET).
 #include "admin/admin_server.hpp"
 #include "loader/configuration.hpp"
 #include "process/crash_page.hpp"
@@ -14,11 +15,14 @@
 #include "server/request_reader.hpp"
 #include "server/settings.hpp"
 #include "server/worker_pool.hpp"
+#include "systemd/service_status.hpp"
+#include "systemd/socket_activation.hpp"
 
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -78,13 +82,22 @@ admin::AdminOptions admin_options(const server::Settings &settings) {
 }
 
 // Waits for SIGINT/SIGTERM, reloading the configuration on each SIGHUP meanwhile.
-int wait_for_stop_signal(const sigset_t &signals, loader::Configuration &configuration) {
+// Under systemd, wakes every second to refresh the status line it shows.
+int wait_for_stop_signal(const sigset_t &signals, loader::Configuration &configuration,
+                         systemd::ServiceStatus &service) {
   for (;;) {
-    int signal = 0;
-    if (sigwait(&signals, &signal) != 0) continue;
+    timespec second{1, 0};
+    const int signal = service.enabled() ? sigtimedwait(&signals, nullptr, &second)
+                                         : sigwaitinfo(&signals, nullptr);
+    if (signal < 0) {
+      service.refresh();
+      continue;
+    }
     if (signal != SIGHUP) return signal;
     server::write_diagnostic("SIGHUP: reloading " + configuration.path());
-    configuration.reload();
+    service.reloading();
+    const loader::ConfigReloadOutcome outcome = configuration.reload();
+    service.reloaded(outcome.applied, outcome.rule_count);
   }
 }
 
@@ -114,7 +127,7 @@ void drain(server::WorkerPool &pool, const sigset_t &signals, int timeout_ms) {
 
 // The serving process: everything but the listening socket, which it is given.
 int serve(const server::Settings &settings, const server::Listener &listener,
-          process::CrashPage *crash_page) {
+          process::CrashPage *crash_page, const systemd::ServiceNotifier &notifier) {
   const sigset_t signals = control_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr); // the serving threads inherit this
   std::signal(SIGPIPE, SIG_IGN);                 // a closed stdout must not kill us
@@ -122,7 +135,8 @@ int serve(const server::Settings &settings, const server::Listener &listener,
   stats::RequestStats request_stats(settings.thread_count, settings.recent_requests);
   loader::Configuration configuration(settings.config_path, server::write_diagnostic,
                                       &request_stats, target_options(settings));
-  if (!configuration.reload().applied) return 1;
+  const loader::ConfigReloadOutcome loaded = configuration.reload();
+  if (!loaded.applied) return 1;
 
   server::RequestPipeline pipeline(configuration, pipeline_limits(settings), &request_stats,
                                    crash_page);
@@ -145,7 +159,10 @@ int serve(const server::Settings &settings, const server::Listener &listener,
     server::write_diagnostic("admin listening on " + admin_server->where());
   }
 
-  const int signal = wait_for_stop_signal(signals, configuration);
+  systemd::ServiceStatus service(notifier, request_stats);
+  service.ready(loaded.rule_count);
+  const int signal = wait_for_stop_signal(signals, configuration, service);
+  service.stopping();
   server::write_diagnostic(std::string("stopping on ") + strsignal(signal) +
                            ": finishing requests in flight");
   if (admin_server) admin_server->stop();
@@ -170,6 +187,24 @@ void budget_descriptors(server::Settings &settings) {
   settings.max_connections = budget.max_connections;
 }
 
+// The socket systemd passed (socket activation), else one bound to LISTEN_ADDRESS:PORT;
+// null, once the reason is logged, when neither can be had.
+std::unique_ptr<server::Listener> open_listener(const server::Settings &settings) {
+  const systemd::PassedSocket passed = systemd::take_passed_socket();
+  if (!passed.error.empty()) {
+    server::write_diagnostic(passed.error);
+    return nullptr;
+  }
+  if (passed.fd >= 0)
+    server::write_diagnostic("using the listening socket systemd passed (LISTEN_FDS), not PORT");
+  auto listener = passed.fd >= 0
+                      ? std::make_unique<server::Listener>(passed.fd)
+                      : std::make_unique<server::Listener>(settings.listen_address, settings.port);
+  if (listener->fd() >= 0) return listener;
+  server::write_diagnostic(listener->error());
+  return nullptr;
+}
+
 int run_server(server::Settings settings) {
   if (!config_is_valid(settings.config_path)) return 1;
   budget_descriptors(settings);
@@ -179,23 +214,24 @@ int run_server(server::Settings settings) {
     server::write_diagnostic(refusal);
     return 1;
   }
-  server::Listener listener(settings.listen_address, settings.port);
-  if (listener.fd() < 0) {
-    server::write_diagnostic(listener.error());
-    return 1;
-  }
-  const std::string where = listener.address().find(':') == std::string::npos
-                                ? listener.address()
-                                : "[" + listener.address() + "]";
-  server::write_diagnostic("listening on " + where + ":" + std::to_string(listener.port()));
-  if (!settings.supervise) return serve(settings, listener, nullptr);
+  std::string notify_error;
+  const systemd::ServiceNotifier notifier =
+      systemd::ServiceNotifier::from_environment(notify_error);
+  if (!notify_error.empty()) server::write_diagnostic(notify_error);
+  const std::unique_ptr<server::Listener> listener = open_listener(settings);
+  if (!listener) return 1;
+  const std::string where = listener->address().find(':') == std::string::npos
+                                ? listener->address()
+                                : "[" + listener->address() + "]";
+  server::write_diagnostic("listening on " + where + ":" + std::to_string(listener->port()));
+  if (!settings.supervise) return serve(settings, *listener, nullptr, notifier);
 
   process::CrashPage *page = process::CrashPage::create();
   if (page == nullptr) {
     server::write_diagnostic("cannot map the crash page: running without a supervisor");
-    return serve(settings, listener, nullptr);
+    return serve(settings, *listener, nullptr, notifier);
   }
-  return process::supervise([&] { return serve(settings, listener, page); }, *page);
+  return process::supervise([&] { return serve(settings, *listener, page, notifier); }, *page);
 }
 
 } // namespace

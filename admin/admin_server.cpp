@@ -2,6 +2,7 @@
 #include "admin/admin_server.hpp"
 
 #include "admin/admin_checks.hpp"
+#include "admin/dashboard.hpp"
 #include "server/escaped_exception.hpp"
 
 #include <arpa/inet.h>
@@ -175,6 +176,10 @@ void AdminServer::answer(const httplib::Request &request, httplib::Response &res
                "Host \"" + host +
                    "\" is not this machine's loopback: the admin endpoint refuses it "
                    "(DNS rebinding protection)");
+    return;
+  }
+  if (wants_dashboard(request)) {
+    send_dashboard(response);
     return;
   }
   if (!options_.token.empty() &&

@@ -31,6 +31,7 @@ uint64_t requests_of(const std::shared_ptr<stats::Totals> &totals) {
 }
 
 void answer_index(const Request &, Response &response, AdminContext &) {
+  response.set_header("Vary", "Accept"); // a browser gets the dashboard page here
   nlohmann::json listing = nlohmann::json::array();
   for (const Endpoint &endpoint : endpoints())
     listing.push_back({{"method", endpoint.method},
@@ -175,7 +176,8 @@ void answer_metrics(const Request &, Response &response, AdminContext &context) 
 }
 
 constexpr Endpoint endpoint_table[] = {
-    {"GET", "/", "this list of endpoints", false, answer_index},
+    {"GET", "/", "this list of endpoints (a browser, asking for text/html, gets the dashboard)",
+     false, answer_index},
     {"GET", "/requests", "the most recent requests, newest first (?limit=N, default 100)", false,
      answer_requests},
     {"GET", "/stats",

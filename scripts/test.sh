@@ -7,8 +7,9 @@
 # After the Release tests, bench/soak.sh runs for SOAK_SECONDS (60). Last, the
 # proxy.ini parser and the request-head checks are fuzzed for FUZZ_SECONDS each (20;
 # test/fuzz/run.sh).
-# Tests labelled "heavy" run in the Release build only. SANITIZERS=none runs the
-# Release tests and the soak only. Needs no terminal: CI runs it as .ci/run.
+# Tests labelled "heavy" (many requests, the dashboard in Chromium) run in the Release
+# build only. SANITIZERS=none runs the Release tests and the soak only. Needs no
+# terminal: CI runs it as .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -56,7 +57,8 @@ if ((${SOAK_SECONDS:-60} > 0)); then
 fi
 [[ ${SANITIZERS:-all} == none ]] && exit 0
 
-# Tests labelled "heavy" (100,000 requests and the like) ran in the Release build.
+# Tests labelled "heavy" (100,000 requests, the dashboard in Chromium and the like) ran
+# in the Release build.
 ctest_filter=(-LE heavy)
 
 TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/test/tsan.supp log_path=$reports/tsan" \

@@ -44,11 +44,27 @@ Listener::Listener(const std::string &address, int port) : address_(address) {
     fd_ = -1;
     return;
   }
+  read_bound_address();
+}
+
+Listener::Listener(int listening_fd) : fd_(listening_fd) {
+  read_bound_address();
+}
+
+void Listener::read_bound_address() {
   sockaddr_storage bound{};
   socklen_t length = sizeof bound;
   ::getsockname(fd_, reinterpret_cast<sockaddr *>(&bound), &length);
-  port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6 &>(bound).sin6_port
-                                            : reinterpret_cast<sockaddr_in &>(bound).sin_port);
+  const bool v6 = bound.ss_family == AF_INET6;
+  auto &v4_address = reinterpret_cast<sockaddr_in &>(bound);
+  auto &v6_address = reinterpret_cast<sockaddr_in6 &>(bound);
+  port_ = ntohs(v6 ? v6_address.sin6_port : v4_address.sin_port);
+  if (!address_.empty()) return; // keep the address as the user wrote it
+  char text[INET6_ADDRSTRLEN] = "";
+  ::inet_ntop(bound.ss_family,
+              v6 ? static_cast<void *>(&v6_address.sin6_addr) : &v4_address.sin_addr, text,
+              sizeof text);
+  address_ = text;
 }
 
 Listener::~Listener() {

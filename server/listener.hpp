@@ -11,6 +11,8 @@ class Listener {
 public:
   // Binds and listens; on failure fd() is -1 and error() says why.
   Listener(const std::string &address, int port);
+  // Adopts a socket already bound and listening (one systemd passed), non-blocking.
+  explicit Listener(int listening_fd);
   ~Listener();
   Listener(const Listener &) = delete;
   Listener &operator=(const Listener &) = delete;
@@ -21,6 +23,8 @@ public:
   const std::string &error() const { return error_; }
 
 private:
+  void read_bound_address();
+
   int fd_ = -1;
   int port_ = 0;
   std::string address_;

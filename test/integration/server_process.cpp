@@ -11,6 +11,7 @@
 #include <fstream>
 #include <netinet/in.h>
 #include <poll.h>
+#include <random>
 #include <regex>
 #include <spawn.h>
 #include <stdexcept>
@@ -169,11 +170,14 @@ bool ServerProcess::launch() {
     failure_ = std::string("cannot make pipes: ") + std::strerror(errno);
     return false;
   }
-  std::vector<std::string> argv{FLEXILIB_BINARY};
-  if (open_file_limit_)
-    argv = {"/bin/sh", "-c",
-            "ulimit -n " + std::to_string(*open_file_limit_) + " && exec \"$0\" \"$@\"",
-            FLEXILIB_BINARY};
+  std::vector<std::string> argv = options_.launcher;
+  if (open_file_limit_) {
+    const std::vector<std::string> shell{"/bin/sh", "-c",
+                                         "ulimit -n " + std::to_string(*open_file_limit_) +
+                                             " && exec \"$0\" \"$@\""};
+    argv.insert(argv.begin(), shell.begin(), shell.end());
+  }
+  argv.push_back(FLEXILIB_BINARY);
   argv.insert(argv.end(), options_.args.begin(), options_.args.end());
   std::vector<std::string> environment = child_environment(options_.env);
 
@@ -356,6 +360,21 @@ bool eventually(const std::function<bool()> &condition, Deadline deadline) {
     if (condition()) return true;
     if (Clock::now() >= end) return false;
     std::this_thread::sleep_for(5ms); // a poll interval, not a synchronisation
+  }
+}
+
+int fixed_free_port() {
+  static std::mt19937 random(std::random_device{}());
+  for (;;) {
+    const int port = std::uniform_int_distribution(20000, 32000)(random);
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(uint16_t(port));
+    const bool bound = ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0;
+    ::close(fd);
+    if (bound) return port;
   }
 }
 

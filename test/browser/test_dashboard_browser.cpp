@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sys/wait.h>
 
 using namespace flexilib::test;
@@ -32,13 +31,7 @@ std::string demo_config() {
 Running start_with_admin(const TempDir &dir, std::map<std::string, std::string> env = {}) {
   env.emplace("ADMIN_PORT", "0");
   Running running{start_server(dir, demo_config(), std::move(env))};
-  static const std::regex admin_line("admin listening on \\S+:(\\d+)$");
-  const auto line = running.server->wait_for_stderr(
-      [](const std::string &text) { return std::regex_search(text, admin_line); });
-  if (!line) throw std::runtime_error("no admin endpoint:\n" + running.server->stderr_text());
-  std::smatch match;
-  std::regex_search(*line, match, admin_line);
-  running.admin_port = std::stoi(match[1]);
+  running.admin_port = running.server->announced_port("admin");
   return running;
 }
 

@@ -5,7 +5,6 @@
 
 #include "test/integration/server_process.hpp"
 
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -36,17 +35,6 @@ inline std::string answer_to(ServerProcess &server, const std::string &path,
   return std::to_string(response->status) + " [" + response->body +
          "] x-custom-foo=" + response->get_header_value("X-custom-foo") +
          " content-type=" + response->get_header_value("Content-Type");
-}
-
-// Starts a server with its admin endpoint on a free port; returns that port.
-inline int admin_port_of(ServerProcess &server) {
-  static const std::regex admin_line("admin listening on \\S+:(\\d+)$");
-  const auto line = server.wait_for_stderr(
-      [](const std::string &text) { return std::regex_search(text, admin_line); });
-  if (!line) throw std::runtime_error("no admin endpoint; stderr:\n" + server.stderr_text());
-  std::smatch match;
-  std::regex_search(*line, match, admin_line);
-  return std::stoi(match[1]);
 }
 
 } // namespace flexilib::test

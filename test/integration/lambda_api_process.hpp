@@ -4,7 +4,6 @@
 
 #include "test/integration/server_process.hpp"
 
-#include <regex>
 #include <stdexcept>
 
 namespace flexilib::test {
@@ -18,13 +17,7 @@ inline LambdaApiProcess start_with_lambda_api(const TempDir &dir, const std::str
                                               std::map<std::string, std::string> env = {}) {
   env.emplace("LAMBDA_API_PORT", "0");
   LambdaApiProcess running{start_server(dir, config, env)};
-  static const std::regex api_line("lambda api listening on \\S+:(\\d+)$");
-  const auto line = running.server->wait_for_stderr(
-      [](const std::string &text) { return std::regex_search(text, api_line); });
-  if (!line) throw std::runtime_error("no Lambda API; stderr:\n" + running.server->stderr_text());
-  std::smatch match;
-  std::regex_search(*line, match, api_line);
-  running.api_port = std::stoi(match[1]);
+  running.api_port = running.server->announced_port("lambda api");
   return running;
 }
 

@@ -278,6 +278,14 @@ std::optional<std::string> ServerProcess::wait_for_stdout(const LineMatch &match
   return wait_for(stdout_, match, deadline);
 }
 
+int ServerProcess::announced_port(const std::string &listener, Deadline deadline) {
+  const std::string marker = listener + " listening on ";
+  const auto line = wait_for_stderr(
+      [&](const std::string &text) { return text.find(marker) != std::string::npos; }, deadline);
+  if (!line) throw std::runtime_error("no " + listener + " listening; stderr:\n" + stderr_text());
+  return std::stoi(line->substr(line->rfind(':') + 1));
+}
+
 std::optional<std::string> ServerProcess::wait_for_stderr(const LineMatch &match,
                                                           Deadline deadline) {
   return wait_for(stderr_, match, deadline);

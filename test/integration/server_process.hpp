@@ -85,6 +85,10 @@ public:
   // or until the process closes that output.
   std::optional<std::string> wait_for_stdout(const LineMatch &match, Deadline deadline = 5s);
   std::optional<std::string> wait_for_stderr(const LineMatch &match, Deadline deadline = 5s);
+  // The port a side listener ("admin", "lambda api") announced on stderr with
+  // "LISTENER listening on ADDRESS:PORT"; throws, with the server's stderr, when it
+  // announced none by the deadline.
+  int announced_port(const std::string &listener, Deadline deadline = 5s);
 
   // To the server's main process only, as a service manager would send it.
   void send_signal(int signal);

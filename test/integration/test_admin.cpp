@@ -31,14 +31,7 @@ AdminServerProcess start_with_admin(const TempDir &dir, const std::string &confi
                                     std::map<std::string, std::string> env = {}) {
   env.emplace("ADMIN_PORT", "0");
   AdminServerProcess running{start_server(dir, config, env)};
-  static const std::regex admin_line("admin listening on \\S+:(\\d+)$");
-  const auto line = running.server->wait_for_stderr(
-      [](const std::string &text) { return std::regex_search(text, admin_line); });
-  if (!line)
-    throw std::runtime_error("no admin endpoint; stderr:\n" + running.server->stderr_text());
-  std::smatch match;
-  std::regex_search(*line, match, admin_line);
-  running.admin_port = std::stoi(match[1]);
+  running.admin_port = running.server->announced_port("admin");
   return running;
 }
 

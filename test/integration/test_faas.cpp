@@ -31,17 +31,6 @@ std::vector<std::string> lines_starting(const ServerProcess &server, const std::
   return found;
 }
 
-// A running server with its admin endpoint on a free port (ADMIN_PORT=0).
-int admin_port_of(ServerProcess &server) {
-  static const std::regex admin_line("admin listening on \\S+:(\\d+)$");
-  const auto line = server.wait_for_stderr(
-      [](const std::string &text) { return std::regex_search(text, admin_line); });
-  REQUIRE(line);
-  std::smatch match;
-  std::regex_search(*line, match, admin_line);
-  return std::stoi(match[1]);
-}
-
 } // namespace
 
 TEST_CASE("lambda: the request arrives as an API Gateway v2.0 event", "[faas][lambda]") {
@@ -156,7 +145,7 @@ TEST_CASE("lambda: START, END and REPORT per invocation, Init Duration on the co
           "[faas][lambda]") {
   TempDir dir;
   auto server = start_server(dir, lambda_route("?memory_mb=256"), {{"ADMIN_PORT", "0"}});
-  const int admin_port = admin_port_of(*server);
+  const int admin_port = server->announced_port("admin");
   auto client = client_for(*server);
   for (int i = 0; i < 2; ++i) {
     auto response = client.Get("/fn/sleep?ms=0");

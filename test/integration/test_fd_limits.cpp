@@ -153,14 +153,6 @@ bool raise_own_descriptor_limit(rlim_t wanted) {
   return ::setrlimit(RLIMIT_NOFILE, &limit) == 0;
 }
 
-int admin_port_of(ServerProcess &server) {
-  static const std::string marker = "admin listening on ";
-  const auto line = server.wait_for_stderr(
-      [](const std::string &text) { return text.find(marker) != std::string::npos; });
-  if (!line) return 0;
-  return std::stoi(line->substr(line->rfind(':') + 1));
-}
-
 bool admin_answers(int admin_port) {
   httplib::Client admin("127.0.0.1", admin_port);
   admin.set_connection_timeout(5);
@@ -181,7 +173,7 @@ TEST_CASE("under ulimit -n 256, 600 idle clients neither break library loads nor
   ServerProcess server({dir.path(), {}, {{"ADMIN_PORT", "0"}, {"KEEPALIVE_TIMEOUT_S", "120"}}});
   server.limit_open_files(256);
   REQUIRE(server.start());
-  const int admin_port = admin_port_of(server);
+  const int admin_port = server.announced_port("admin");
   REQUIRE(admin_port > 0);
   CHECK(server.wait_for_stderr([](const std::string &line) {
     return line.find("MAX_CONNECTIONS lowered from 10000 to 192: the open-file limit (ulimit -n) "

@@ -293,13 +293,7 @@ TEST_CASE("lambda api: X-Amz-Log-Type Tail returns the invocation's log lines", 
 TEST_CASE("lambda api: invocations count in the admin figures like requests", "[lambda-api]") {
   TempDir dir;
   auto running = start_with_lambda_api(dir, functions_config(), {{"ADMIN_PORT", "0"}});
-  static const std::regex admin_line("admin listening on \\S+:(\\d+)$");
-  const auto line = running.server->wait_for_stderr(
-      [](const std::string &text) { return std::regex_search(text, admin_line); });
-  REQUIRE(line);
-  std::smatch match;
-  std::regex_search(*line, match, admin_line);
-  const int admin_port = std::stoi(match[1]);
+  const int admin_port = running.server->announced_port("admin");
 
   auto result = invoke(running.api_port, "flexilib-lambda-example", "{}");
   REQUIRE(result);

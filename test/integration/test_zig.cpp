@@ -96,7 +96,7 @@ TEST_CASE("a Zig library on two threads at once: every body intact, the same req
   TempDir dir;
   auto server = start_server(dir, "/ = " + zig_example() + "\n",
                              {{"ADMIN_PORT", "0"}, {"SERVER_THREAD_COUNT", "2"}});
-  const int admin_port = admin_port_of(*server);
+  const int admin_port = server->announced_port("admin");
   constexpr int kinds = 6, clients = 4, rounds = 40;
   std::atomic<int> wrong{0};
   std::vector<std::thread> threads;
@@ -142,7 +142,7 @@ TEST_CASE("a Zig library allocating past RESPONSE_PREALLOCATION_KB gets heap blo
   TempDir dir;
   auto server = start_server(dir, "/ = " + test_library("zig-behaviours") + "\n",
                              {{"ADMIN_PORT", "0"}, {"RESPONSE_PREALLOCATION_KB", "8"}});
-  const int admin_port = admin_port_of(*server);
+  const int admin_port = server->announced_port("admin");
   auto client = client_for(*server);
   for (int kib : {4, 64, 1024}) {
     INFO(kib << " KiB");
@@ -245,7 +245,7 @@ TEST_CASE("a Zig library past the pre-allocation 100,000 times: private memory s
   TempDir dir;
   auto server = start_server(dir, "/ = " + test_library("zig-behaviours") + "\n",
                              {{"ADMIN_PORT", "0"}, {"RESPONSE_PREALLOCATION_KB", "8"}});
-  const int admin_port = admin_port_of(*server);
+  const int admin_port = server->announced_port("admin");
   // Two keep-alive clients, one per serving thread; each request's 16 KiB body grows
   // past the 8 KiB arena into heap blocks that must all go back.
   auto send = [&](int requests) {

@@ -247,6 +247,13 @@ constexpr SettingRow rows[] = {
      .min = 1,
      .max = 24 * one_hour_ms,
      .store = [](Settings &s, long v) { s.upstream_read_timeout_ms = int(v); }},
+    {.name = "UPSTREAM_FAIL_TIMEOUT_S",
+     .group = SettingGroup::upstreams,
+     .default_text = "10",
+     .help = "an upstream that refused or timed out is skipped this long (0: never)",
+     .min = 0,
+     .max = 24 * 3600,
+     .store = [](Settings &s, long v) { s.upstream_fail_timeout_s = int(v); }},
 
     {.name = "SUPERVISOR",
      .group = SettingGroup::process,

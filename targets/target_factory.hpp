@@ -19,6 +19,7 @@ namespace flexilib::targets {
 // Settings that targets of some kind need, fixed for the server's life.
 struct TargetOptions {
   upstream::UpstreamTimeouts upstream_timeouts; // UPSTREAM_*_TIMEOUT_MS
+  int upstream_fail_timeout_s = 10;             // UPSTREAM_FAIL_TIMEOUT_S (0: never down)
 };
 
 // Gives the library slot for a resolved library path (one per file).

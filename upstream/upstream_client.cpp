@@ -62,8 +62,8 @@ httplib::Request build_request(const OutgoingRequest &outgoing, Clock::time_poin
   return request;
 }
 
-ForwardOutcome failure(int status, std::string cause) {
-  return {status, std::move(cause), Clock::now()};
+ForwardOutcome failure(int status, std::string cause, FailureKind kind) {
+  return {status, std::move(cause), kind, Clock::now()};
 }
 
 // cpp-httplib reports a read timeout and a connection the upstream broke both as
@@ -73,19 +73,21 @@ ForwardOutcome describe_failure(httplib::Error error, Clock::duration waited,
   const auto ms = [](int value) { return std::to_string(value) + " ms"; };
   switch (error) {
   case httplib::Error::Connection:
-    return failure(502, "connection refused or failed");
+    return failure(502, "connection refused or failed", FailureKind::refused);
   case httplib::Error::ConnectionTimeout:
-    return failure(504, "no connection within UPSTREAM_CONNECT_TIMEOUT_MS (" +
-                            ms(timeouts.connect_ms) + ")");
+    return failure(
+        504, "no connection within UPSTREAM_CONNECT_TIMEOUT_MS (" + ms(timeouts.connect_ms) + ")",
+        FailureKind::connect_timeout);
   case httplib::Error::Read:
     if (waited >= std::chrono::milliseconds(timeouts.read_ms))
       return failure(504,
-                     "no response within UPSTREAM_READ_TIMEOUT_MS (" + ms(timeouts.read_ms) + ")");
-    return failure(502, "the connection broke before a complete response");
+                     "no response within UPSTREAM_READ_TIMEOUT_MS (" + ms(timeouts.read_ms) + ")",
+                     FailureKind::timed_out);
+    return failure(502, "the connection broke before a complete response", FailureKind::broken);
   case httplib::Error::Write:
-    return failure(502, "the request could not be sent (connection broken)");
+    return failure(502, "the request could not be sent (connection broken)", FailureKind::broken);
   default:
-    return failure(502, httplib::to_string(error));
+    return failure(502, httplib::to_string(error), FailureKind::bad_answer);
   }
 }
 
@@ -99,19 +101,27 @@ ForwardOutcome forward(const UpstreamUrl &upstream, const OutgoingRequest &outgo
   httplib::Response answer;
   httplib::Error error = httplib::Error::Success;
   const Clock::time_point started = Clock::now();
+  const bool reused = client->is_socket_open() != 0; // a kept-alive connection goes first
   if (!client->send(request, answer, error)) {
     // A failed exchange may leave the connection mid-message: never reuse it. (The
     // client is dropped rather than stop()ped: stop() unlocks a mutex that
     // cpp-httplib's uninstrumented code locked, which ThreadSanitizer misreports.)
     client.reset();
-    return describe_failure(error, Clock::now() - started, timeouts);
+    ForwardOutcome outcome = describe_failure(error, Clock::now() - started, timeouts);
+    // A kept-alive connection that broke says nothing of the upstream's health: it
+    // may have closed it while idle (or just as the request came).
+    if (reused && outcome.kind == FailureKind::broken) outcome.kind = FailureKind::stale_connection;
+    return outcome;
   }
   response.status = answer.status;
   response.reason = std::move(answer.reason);
   response.headers =
       client_response_headers(answer.headers, answer.version, outgoing.method == "HEAD");
   response.body = std::move(answer.body);
-  return {0, {}, head_arrived == Clock::time_point{} ? Clock::now() : head_arrived};
+  return {0,
+          {},
+          FailureKind::refused,
+          head_arrived == Clock::time_point{} ? Clock::now() : head_arrived};
 }
 
 } // namespace flexilib::upstream

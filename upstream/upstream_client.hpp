@@ -3,6 +3,7 @@
 // connections are reused across requests and no lock is ever taken.
 #pragma once
 
+#include "upstream/retry_policy.hpp"
 #include "upstream/upstream_url.hpp"
 
 #include <httplib.h>
@@ -30,6 +31,7 @@ struct OutgoingRequest {
 struct ForwardOutcome {
   int failure_status = 0; // 0: `response` holds the upstream's answer; else 502 or 504
   std::string failure;    // the cause, for the log line ("connection refused")
+  FailureKind kind = FailureKind::refused; // how it failed, for health and the retry
   // When the upstream's response head arrived (ttfb), or when the attempt ended.
   std::chrono::steady_clock::time_point head_arrived{};
 };

@@ -247,6 +247,14 @@ constexpr SettingRow rows[] = {
      .min = 1,
      .max = 24 * one_hour_ms,
      .store = [](Settings &s, long v) { s.upstream_read_timeout_ms = int(v); }},
+    {.name = "PROXY_BUFFER_KB",
+     .group = SettingGroup::upstreams,
+     .default_text = "64",
+     .help = "memory per proxied request: the response head must fit; the body is relayed "
+             "through it",
+     .min = 4,
+     .max = 64 * 1024,
+     .store = [](Settings &s, long v) { s.proxy_buffer_bytes = size_t(v) << 10; }},
 
     {.name = "SUPERVISOR",
      .group = SettingGroup::process,

@@ -18,7 +18,7 @@ std::unique_ptr<const RouteTarget> make_route_target(std::string_view target,
   const TargetKind kind = target_kind(target);
   if (kind == TargetKind::upstream)
     return std::make_unique<UpstreamTarget>(*upstream::parse_upstream_url(target).url,
-                                            options.upstream_timeouts);
+                                            options.upstream_limits);
   faas::RouteProfile profile = faas::parse_route_profile(target).profile;
   auto slot = slot_for(resolve_library_path(config_path, profile.library));
   switch (kind) {

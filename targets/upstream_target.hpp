@@ -1,19 +1,20 @@
-// A reverse-proxy route ("http://127.0.0.1:3000/v1"): the request goes out through
-// this thread's client for the upstream and the answer comes back filtered (see
-// upstream/). No handler runs, so the handler deadline does not apply;
-// UPSTREAM_READ_TIMEOUT_MS bounds the wait.
+// A reverse-proxy route ("http://127.0.0.1:3000/v1"): the request goes out over one
+// of this thread's keep-alive connections to the upstream and the answer is relayed
+// to the client as it arrives (see upstream/upstream_relay). No handler runs, so the
+// handler deadline does not apply: UPSTREAM_READ_TIMEOUT_MS bounds each wait for the
+// upstream, WRITE_TIMEOUT_MS each wait for the client.
 #pragma once
 
 #include "targets/route_target.hpp"
-#include "upstream/upstream_client.hpp"
+#include "upstream/upstream_relay.hpp"
 #include "upstream/upstream_url.hpp"
 
 namespace flexilib::targets {
 
 class UpstreamTarget : public RouteTarget {
 public:
-  UpstreamTarget(upstream::UpstreamUrl url, upstream::UpstreamTimeouts timeouts)
-      : url_(std::move(url)), timeouts_(timeouts) {}
+  UpstreamTarget(upstream::UpstreamUrl url, upstream::UpstreamLimits limits)
+      : url_(std::move(url)), limits_(limits) {}
   void serve(Exchange &exchange, httplib::Response &response) const override;
   // No library: the URL stands where the library would.
   loader::SlotStatus status() const override { return {url_.text, 0, 0, 0, {}}; }
@@ -23,7 +24,7 @@ public:
 
 private:
   upstream::UpstreamUrl url_;
-  upstream::UpstreamTimeouts timeouts_;
+  upstream::UpstreamLimits limits_;
 };
 
 } // namespace flexilib::targets

@@ -16,7 +16,7 @@ need() {
 
 # A scratch directory, removed with every background job (and nginx) on exit.
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; [[ -f $work/nginx.pid ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; for pid in "$work"/*nginx.pid; do [[ -f $pid ]] && kill "$(cat "$pid")" 2>/dev/null; done; rm -rf "$work"' EXIT
 
 # Waits until http://127.0.0.1:PORT/ answers 2xx; exits the script after 10 s.
 wait_for() {
@@ -35,15 +35,17 @@ private_kb() {
 }
 
 # Starts nginx in $work with the access log on: start_nginx PORT WORKERS 'location...'
-# ['more http-block directives']
+# ['more http-block directives']. NGINX_NAME (default nginx) names its files, so
+# that a script can run two (a backend and a proxy): $work/NAME.conf, NAME.pid.
 start_nginx() {
-  cat >"$work/nginx.conf" <<NGINX
+  local name=${NGINX_NAME:-nginx}
+  cat >"$work/$name.conf" <<NGINX
 worker_processes $2;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
+pid $work/$name.pid;
+error_log $work/$name-error.log;
 events { worker_connections 4096; }
 http {
-  access_log $work/nginx-access.log;
+  access_log $work/$name-access.log;
   default_type text/plain;
   ${4:-}
   server {
@@ -52,5 +54,5 @@ http {
   }
 }
 NGINX
-  nginx -c "$work/nginx.conf"
+  nginx -c "$work/$name.conf"
 }

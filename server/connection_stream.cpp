@@ -148,6 +148,7 @@ void ConnectionStream::write_response_head(const char *ptr, size_t size) {
 }
 
 ssize_t ConnectionStream::write(const char *ptr, size_t size) {
+  if (relayed_) return ssize_t(size); // cpp-httplib's response to a relayed request
   if (failed_) return -1;
   if (!head_written_) {
     write_response_head(ptr, size);
@@ -199,6 +200,50 @@ bool ConnectionStream::send_all(const char *data, size_t size) {
   return true;
 }
 
+bool ConnectionStream::send_relayed(const iovec *parts, size_t count, int status,
+                                    size_t body_bytes) {
+  if (!relayed_) {
+    if (!flush()) return false;
+    if (!connection_.unsent.empty() && !send_unsent_waiting()) return false;
+    relayed_ = true;
+    head_written_ = true;
+    status_ = status;
+  }
+  if (failed_) return false;
+  body_bytes_ += body_bytes;
+  constexpr size_t max_parts = 8;
+  iovec left[max_parts];
+  count = std::min(count, max_parts);
+  std::copy_n(parts, count, left);
+  iovec *next = left;
+  while (count > 0) {
+    msghdr message{};
+    message.msg_iov = next;
+    message.msg_iovlen = count;
+    const ssize_t sent = ::sendmsg(connection_.fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) {
+        failed_ = true;
+        return false;
+      }
+      if (!wait_for(POLLOUT, timeouts_.write_ms)) return give_up_writing();
+      continue;
+    }
+    size_t done = size_t(sent);
+    while (count > 0 && done >= next->iov_len) {
+      done -= next->iov_len;
+      ++next;
+      --count;
+    }
+    if (count > 0) {
+      next->iov_base = static_cast<char *>(next->iov_base) + done;
+      next->iov_len -= done;
+    }
+  }
+  return true;
+}
+
 bool ConnectionStream::keep_unsent(const char *data, size_t size) {
   return connection_.unsent.keep(data, size, client_buffers_, client_spill_);
 }
@@ -229,6 +274,8 @@ void ConnectionStream::reset_response() {
   head_written_ = false;
   body_bytes_ = 0;
   reason_ = {};
+  relayed_ = false;
+  close_after_response_ = false;
 }
 
 void ConnectionStream::get_remote_ip_and_port(std::string &ip, int &port) const {

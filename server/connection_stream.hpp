@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <sys/uio.h>
 #include <vector>
 
 namespace flexilib::server {
@@ -68,6 +69,19 @@ public:
   // of the stream cannot be trusted.
   void write_refusal(int status);
 
+  // A response the server relays as it arrives (an upstream's) instead of through
+  // cpp-httplib: sends `parts` whole (after anything written before), the thread
+  // waiting for the client, WRITE_TIMEOUT_MS at most each time. Nothing is kept with
+  // the connection, so the relay's own buffer is all the memory the response takes,
+  // and a slow reader slows the relay down. `status` is the response's, `body_bytes`
+  // how many of the bytes are its body (for the log). What cpp-httplib writes for
+  // the request afterwards is dropped. False when the client is gone.
+  bool send_relayed(const iovec *parts, size_t count, int status, size_t body_bytes);
+  // The connection closes once the current response is out (a relayed body whose end
+  // only the close can tell, or one cut short).
+  void close_after_response() { close_after_response_ = true; }
+  bool closes_after_response() const { return close_after_response_; }
+
   // A reason phrase to put in the next status line instead of cpp-httplib's.
   void set_reason_phrase(std::string_view reason) { reason_ = reason; }
 
@@ -104,6 +118,8 @@ private:
   std::optional<ChunkedBodyMeter> chunked_meter_;
   bool body_too_large_ = false;
   bool read_timed_out_ = false;
+  bool relayed_ = false; // the response went out through send_relayed()
+  bool close_after_response_ = false;
 };
 
 } // namespace flexilib::server

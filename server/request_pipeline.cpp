@@ -173,7 +173,8 @@ bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream
       ok = false;
     }
   }
-  ok = stream.flush() && ok && !is_refusal(stream.response_status());
+  ok = stream.flush() && ok && !is_refusal(stream.response_status()) &&
+       !stream.closes_after_response();
   if (context.exchange && context.exchange->library)
     loader::call_entry_point({context.exchange->library->path(), "request_deinit",
                               context.exchange->route, context.head.request_line},

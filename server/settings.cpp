@@ -254,6 +254,14 @@ constexpr SettingRow rows[] = {
      .min = 0,
      .max = 24 * 3600,
      .store = [](Settings &s, long v) { s.upstream_fail_timeout_s = int(v); }},
+    {.name = "PROXY_BUFFER_KB",
+     .group = SettingGroup::upstreams,
+     .default_text = "64",
+     .help = "memory per proxied request: the response head must fit; the body is relayed "
+             "through it",
+     .min = 4,
+     .max = 64 * 1024,
+     .store = [](Settings &s, long v) { s.proxy_buffer_bytes = size_t(v) << 10; }},
 
     {.name = "SUPERVISOR",
      .group = SettingGroup::process,

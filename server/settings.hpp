@@ -40,6 +40,7 @@ struct Settings {
   int upstream_connect_timeout_ms = 0; // UPSTREAM_CONNECT_TIMEOUT_MS
   int upstream_read_timeout_ms = 0;    // UPSTREAM_READ_TIMEOUT_MS
   int upstream_fail_timeout_s = 0;     // UPSTREAM_FAIL_TIMEOUT_S
+  size_t proxy_buffer_bytes = 0;       // PROXY_BUFFER_KB
   bool supervise = false;              // SUPERVISOR
 
   // The admin endpoint (admin/): loopback only unless a token guards it.

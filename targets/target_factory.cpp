@@ -24,7 +24,7 @@ std::unique_ptr<const RouteTarget> make_upstream_target(std::string_view target,
   }
   const Clock::rep fail_timeout = ticks_of(std::chrono::seconds(options.upstream_fail_timeout_s));
   return std::make_unique<UpstreamTarget>(std::string(target), std::move(members), fail_timeout,
-                                          options.upstream_timeouts);
+                                          options.upstream_limits);
 }
 
 } // namespace

@@ -7,7 +7,7 @@
 #include "loader/library_slot.hpp"
 #include "targets/route_target.hpp"
 #include "targets/target_syntax.hpp"
-#include "upstream/upstream_client.hpp"
+#include "upstream/upstream_relay.hpp"
 
 #include <functional>
 #include <memory>
@@ -18,8 +18,8 @@ namespace flexilib::targets {
 
 // Settings that targets of some kind need, fixed for the server's life.
 struct TargetOptions {
-  upstream::UpstreamTimeouts upstream_timeouts; // UPSTREAM_*_TIMEOUT_MS
-  int upstream_fail_timeout_s = 10;             // UPSTREAM_FAIL_TIMEOUT_S (0: never down)
+  upstream::UpstreamLimits upstream_limits; // UPSTREAM_*_TIMEOUT_MS, PROXY_BUFFER_KB
+  int upstream_fail_timeout_s = 10;         // UPSTREAM_FAIL_TIMEOUT_S (0: never down)
 };
 
 // Gives the library slot for a resolved library path (one per file).

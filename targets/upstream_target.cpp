@@ -1,15 +1,74 @@
-// Forwarding a request to one of a rule's upstreams, with one retry.
+// Forwarding a request to one of a rule's upstreams, its answer relayed to the
+// client, with one retry and the tunnel after a 101.
 #include "targets/upstream_target.hpp"
 
 #include "diagnostics/diagnostic_log.hpp"
+#include "http/case_insensitive.hpp"
 #include "server/error_response.hpp"
 #include "targets/exchange.hpp"
-#include "upstream/forwarded_headers.hpp"
+#include "targets/upgrade_tunnel.hpp"
 #include "upstream/retry_policy.hpp"
 
 namespace flexilib::targets {
 
 namespace {
+
+// The client's connection as the relay sees it.
+class StreamClientSide final : public upstream::ClientSide {
+public:
+  StreamClientSide(server::ConnectionStream &stream, const httplib::Request &request)
+      : stream_(stream), http_1_1_(request.version == "HTTP/1.1"),
+        // cpp-httplib's own rule, which decides whether the connection stays open.
+        keeps_alive_(request.get_header_value("Connection") != "close" &&
+                     (http_1_1_ || request.get_header_value("Connection") == "Keep-Alive")) {}
+
+  bool accepts_chunked() const override { return http_1_1_; }
+  bool keeps_alive() const override { return keeps_alive_; }
+  bool send(const iovec *parts, size_t count, int status, size_t body_bytes) override {
+    return stream_.send_relayed(parts, count, status, body_bytes);
+  }
+  void close_after_response() override { stream_.close_after_response(); }
+
+private:
+  server::ConnectionStream &stream_;
+  const bool http_1_1_;
+  const bool keeps_alive_;
+};
+
+// Whether the client framed a body (even an empty one): the upstream gets a length.
+bool frames_body(const Exchange &exchange) {
+  for (size_t i = 0; i < exchange.header_count; ++i) {
+    const std::string_view name(exchange.headers[i].name_ptr, exchange.headers[i].name_len);
+    if (http::equals_ignoring_case(name, "content-length") ||
+        http::equals_ignoring_case(name, "transfer-encoding"))
+      return true;
+  }
+  return false;
+}
+
+// What the relay's report means for health and the retry (upstream/retry_policy).
+upstream::AttemptFailure failure_of(const upstream::AttemptResult &result) {
+  using upstream::AttemptStage;
+  using upstream::FailureKind;
+  FailureKind kind = FailureKind::broken;
+  switch (result.stage) {
+  case AttemptStage::connect_failed:
+    kind = result.timed_out ? FailureKind::connect_timeout : FailureKind::refused;
+    break;
+  case AttemptStage::bad_answer:
+    kind = FailureKind::bad_answer;
+    break;
+  case AttemptStage::send_failed:
+  case AttemptStage::no_answer:
+  case AttemptStage::broken_after_head:
+  case AttemptStage::answered:
+    kind = result.timed_out           ? FailureKind::timed_out
+           : result.reused_connection ? FailureKind::stale_connection
+                                      : FailureKind::broken;
+    break;
+  }
+  return {kind, result.client_bytes_sent};
+}
 
 std::string request_line(const httplib::Request &request) {
   return request.method + " " + request.target;
@@ -17,53 +76,60 @@ std::string request_line(const httplib::Request &request) {
 
 } // namespace
 
-bool UpstreamTarget::attempt(size_t index, bool retry, Exchange &exchange,
-                             httplib::Response &response, upstream::ForwardOutcome &outcome) const {
-  const httplib::Request &request = exchange.request;
-  const upstream::GroupMember &member = group_.member(index);
-  upstream::OutgoingRequest outgoing{
-      request.method,
-      upstream::rewrite_target(request.target, exchange.path_prefix, member.url.path),
-      upstream::upstream_request_headers({exchange.headers, exchange.header_count},
-                                         {exchange.connection.peer_ip, request.version}),
-      exchange.body};
-  member.server->count_attempt(retry);
-  const Clock::time_point started = Clock::now();
-  outcome = upstream::forward(member.url, outgoing, timeouts_, response);
-  if (outcome.failure_status == 0) {
-    member.server->count_answer(outcome.head_arrived - started);
-    return true;
-  }
-  member.server->count_failure(outcome.kind, now_ticks(), group_.fail_timeout());
-  return false;
-}
-
 void UpstreamTarget::serve(Exchange &exchange, httplib::Response &response) const {
   const httplib::Request &request = exchange.request;
-  upstream::ForwardOutcome outcome;
+  const upstream::OutgoingRequest outgoing{request.method,
+                                           request.target,
+                                           exchange.path_prefix,
+                                           {exchange.headers, exchange.header_count},
+                                           {exchange.connection.peer_ip, request.version},
+                                           exchange.body,
+                                           frames_body(exchange)};
+  StreamClientSide client(exchange.stream, request);
+
   size_t index = group_.pick(now_ticks());
-  bool answered = attempt(index, false, exchange, response, outcome);
-  // Today's forwarding writes nothing to the client before it returns, so a failure
-  // has never reached the client.
-  if (!answered && upstream::should_retry(request.method, {outcome.kind, false})) {
-    const size_t failed = index;
-    index = group_.pick_retry(failed, now_ticks());
+  bool retry = false, fresh = false;
+  upstream::AttemptResult result;
+  for (;;) {
+    const upstream::GroupMember &member = group_.member(index);
+    member.server->count_attempt(retry);
+    const Clock::time_point started = Clock::now();
+    result = upstream::relay_attempt(member.url, outgoing, limits_, client, fresh);
+    if (result.failure_status == 0) {
+      if (result.head_arrived != Clock::time_point{})
+        member.server->count_answer(result.head_arrived - started);
+      break;
+    }
+    const upstream::AttemptFailure failure = failure_of(result);
+    member.server->count_failure(failure.kind, now_ticks(), group_.fail_timeout());
+    if (retry || !upstream::should_retry(request.method, failure)) break;
+    const size_t next = group_.pick_retry(index, now_ticks());
     diagnostics::write_diagnostic(
-        "upstream " + group_.member(failed).url.text + ": " + outcome.failure + " (" +
-        request_line(request) + "), retried " +
-        (index == failed ? "on a new connection" : "on " + group_.member(index).url.text));
-    answered = attempt(index, true, exchange, response, outcome);
+        "upstream " + member.url.text + ": " + result.failure + " (" + request_line(request) +
+        "), retried " +
+        (next == index ? "on a new connection" : "on " + group_.member(next).url.text));
+    fresh = next == index;
+    index = next;
+    retry = true;
   }
-  exchange.response_ready = outcome.head_arrived;
-  if (answered) {
-    exchange.stream.set_reason_phrase(response.reason);
+  exchange.response_ready = result.head_arrived;
+
+  if (result.upgraded) {
+    tunnel_upgraded(exchange, result.upgraded->upstream.get(), result.upgraded->early_bytes,
+                    limits_.read_ms);
+    exchange.stream.close_after_response(); // the connection was the tunnel's
     return;
   }
-  diagnostics::write_diagnostic("upstream " + group_.member(index).url.text + ": " +
-                                outcome.failure + " (" + request_line(request) + "), answered " +
-                                std::to_string(outcome.failure_status));
-  server::respond_with_error(response, outcome.failure_status,
-                             outcome.failure_status == 504
+  if (result.failure_status == 0) return;
+  const std::string what = "upstream " + group_.member(index).url.text + ": " + result.failure +
+                           " (" + request_line(request) + "), ";
+  if (result.client_bytes_sent) {
+    diagnostics::write_diagnostic(what + "the client's connection was cut");
+    return;
+  }
+  diagnostics::write_diagnostic(what + "answered " + std::to_string(result.failure_status));
+  server::respond_with_error(response, result.failure_status,
+                             result.failure_status == 504
                                  ? "504 Gateway Timeout: the upstream did not answer in time"
                                  : "502 Bad Gateway: the upstream cannot be reached");
 }

@@ -1,16 +1,20 @@
 // A reverse-proxy route ("http://127.0.0.1:3000/v1", or several URLs separated by
-// spaces): each request goes to one upstream of the rule's group, picked round-robin
-// among those that are up, and is tried once more on another (or on a fresh
-// connection) when it failed before the client saw a byte and retry_policy allows.
-// No handler runs, so the handler deadline does not apply; UPSTREAM_READ_TIMEOUT_MS
-// bounds each wait.
+// blanks): each request goes to one upstream of the rule's group, picked round-robin
+// among those that are up, over one of this thread's keep-alive connections, and the
+// answer is relayed to the client as it arrives (upstream/upstream_relay). A request
+// that failed before the client saw a byte is tried once more, on another upstream or
+// a fresh connection, when upstream/retry_policy allows. After a 101 the connection
+// becomes a byte tunnel (targets/upgrade_tunnel). No handler runs, so the handler
+// deadline does not apply: UPSTREAM_READ_TIMEOUT_MS bounds each wait for the
+// upstream, WRITE_TIMEOUT_MS each wait for the client.
 #pragma once
 
 #include "targets/route_target.hpp"
-#include "upstream/upstream_client.hpp"
 #include "upstream/upstream_group.hpp"
+#include "upstream/upstream_relay.hpp"
 
 #include <string>
+#include <vector>
 
 namespace flexilib::targets {
 
@@ -18,8 +22,8 @@ class UpstreamTarget : public RouteTarget {
 public:
   // `text`: the target as proxy.ini wrote it (how figures name the route's upstreams).
   UpstreamTarget(std::string text, std::vector<upstream::GroupMember> upstreams,
-                 Clock::rep fail_timeout, upstream::UpstreamTimeouts timeouts)
-      : text_(std::move(text)), group_(std::move(upstreams), fail_timeout), timeouts_(timeouts) {}
+                 Clock::rep fail_timeout, upstream::UpstreamLimits limits)
+      : text_(std::move(text)), group_(std::move(upstreams), fail_timeout), limits_(limits) {}
   void serve(Exchange &exchange, httplib::Response &response) const override;
   // No library: the URLs stand where the library would.
   loader::SlotStatus status() const override { return {text_, 0, 0, 0, {}}; }
@@ -29,13 +33,9 @@ public:
   const upstream::UpstreamGroup *upstream_group() const override { return &group_; }
 
 private:
-  // One attempt on the group's member `index`; true when the upstream answered.
-  bool attempt(size_t index, bool retry, Exchange &exchange, httplib::Response &response,
-               upstream::ForwardOutcome &outcome) const;
-
   std::string text_;
   upstream::UpstreamGroup group_;
-  upstream::UpstreamTimeouts timeouts_;
+  upstream::UpstreamLimits limits_;
 };
 
 } // namespace flexilib::targets

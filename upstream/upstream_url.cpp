@@ -61,6 +61,8 @@ std::string parse_authority(std::string_view authority, UpstreamUrl &url) {
     url.port = *number;
   }
   url.host = host;
+  const bool ipv6 = host.find(':') != std::string_view::npos;
+  url.host_and_port = (ipv6 ? "[" + url.host + "]" : url.host) + ":" + std::to_string(url.port);
   return {};
 }
 
@@ -129,12 +131,21 @@ UrlListParse parse_upstream_list(std::string_view text) {
 std::string rewrite_target(std::string_view target, std::string_view path_prefix,
                            std::string_view upstream_path) {
   if (upstream_path.empty()) return std::string(target);
-  std::string_view rest = target.substr(std::min(path_prefix.size(), target.size()));
-  if (upstream_path.ends_with('/') && rest.starts_with('/')) rest.remove_prefix(1);
-  std::string rewritten;
-  rewritten.reserve(upstream_path.size() + rest.size());
-  rewritten.append(upstream_path).append(rest);
-  return rewritten;
-}
+  TargetParts rewritten_target(std::string_view target, std::string_view path_prefix,
+                               std::string_view upstream_path) {
+    if (upstream_path.empty()) return {{}, target};
+    std::string_view rest = target.substr(std::min(path_prefix.size(), target.size()));
+    if (upstream_path.ends_with('/') && rest.starts_with('/')) rest.remove_prefix(1);
+    return {upstream_path, rest};
+  }
+
+  std::string rewrite_target(std::string_view target, std::string_view path_prefix,
+                             std::string_view upstream_path) {
+    const TargetParts parts = rewritten_target(target, path_prefix, upstream_path);
+    std::string rewritten;
+    rewritten.reserve(parts.path.size() + parts.rest.size());
+    rewritten.append(parts.path).append(parts.rest);
+    return rewritten;
+  }
 
 } // namespace flexilib::upstream

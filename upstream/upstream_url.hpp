@@ -14,7 +14,8 @@ struct UpstreamUrl {
   std::string text; // as written in proxy.ini: how logs and figures name the upstream
   std::string host; // name or address to connect to; an IPv6 literal without brackets
   int port = 80;
-  std::string path; // "" (forward the target unchanged) or "/v1" (replaces the prefix)
+  std::string host_and_port; // "host:port" ("[::1]:80"): the Host of a request without one
+  std::string path;          // "" (forward the target unchanged) or "/v1" (replaces the prefix)
 };
 
 struct UrlParse {
@@ -48,5 +49,13 @@ UrlListParse parse_upstream_list(std::string_view text);
 // "/api" + "http://h/" sends "/api/x" as "/x", not "//x".
 std::string rewrite_target(std::string_view target, std::string_view path_prefix,
                            std::string_view upstream_path);
+
+// The same, as two pieces to write one after the other (no string is built): the
+// upstream's path (empty without one) and the rest of the target.
+struct TargetParts {
+  std::string_view path, rest;
+};
+TargetParts rewritten_target(std::string_view target, std::string_view path_prefix,
+                             std::string_view upstream_path);
 
 } // namespace flexilib::upstream

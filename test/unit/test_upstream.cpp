@@ -27,11 +27,16 @@ struct ClientHeaders {
   }
 };
 
-std::vector<std::string> values_of(const httplib::Headers &headers, const std::string &name) {
+// The values of every field named `name` (exact case) in a written head.
+std::vector<std::string> values_of(std::string_view head, const std::string &name) {
   std::vector<std::string> values;
-  const auto [first, last] = headers.equal_range(name);
-  for (auto it = first; it != last; ++it)
-    values.push_back(it->second);
+  size_t at = head.find("\r\n");
+  while (at != std::string_view::npos && at + 2 < head.size()) {
+    const size_t end = head.find("\r\n", at + 2);
+    const std::string_view line = head.substr(at + 2, end - at - 2);
+    if (line.starts_with(name + ": ")) values.emplace_back(line.substr(name.size() + 2));
+    at = end;
+  }
   return values;
 }
 
@@ -89,9 +94,10 @@ TEST_CASE("upstream target: the matched prefix is replaced by the URL's path", "
 }
 
 TEST_CASE("forwarding: hop-by-hop fields and those Connection names are recognised", "[upstream]") {
-  const httplib::Headers headers = {{"Connection", "keep-alive, X-Secret"},
-                                    {"connection", " Other "}};
-  const std::string named = connection_named_fields(headers);
+  std::string named;
+  add_connection_tokens("keep-alive, X-Secret", named);
+  add_connection_tokens(" Other ", named);
+  CHECK(named == ",keep-alive,x-secret,other,");
   for (const char *name : {"Connection", "keep-alive", "TE", "Transfer-Encoding", "Upgrade",
                            "Proxy-Authorization", "Proxy-Connection", "x-secret", "OTHER"})
     CHECK(is_hop_by_hop(name, named));
@@ -107,7 +113,7 @@ TEST_CASE("forwarding: X-Forwarded-For and Via are appended to", "[upstream]") {
   CHECK(via_entry("HTTP/1.1") == "1.1 flexilib");
 }
 
-TEST_CASE("forwarding: the request fields sent upstream", "[upstream]") {
+TEST_CASE("forwarding: the request head sent upstream", "[upstream]") {
   const ClientHeaders client({{"Host", "api.test"},
                               {"Connection", "X-Hop"},
                               {"X-Hop", "1"},
@@ -116,30 +122,66 @@ TEST_CASE("forwarding: the request fields sent upstream", "[upstream]") {
                               {"X-Forwarded-For", "10.0.0.1"},
                               {"X-Forwarded-For", "10.0.0.2"},
                               {"X-Forwarded-Proto", "https"},
+                              {"Upgrade", "websocket"},
                               {"Accept-Encoding", "gzip"}});
-  const httplib::Headers sent = upstream_request_headers(client.fields, {"192.0.2.7", "HTTP/1.1"});
-  CHECK(values_of(sent, "Host") == std::vector<std::string>{"api.test"});
-  CHECK(values_of(sent, "X-Forwarded-For") ==
+  std::string head;
+  const bool upgrade = write_upstream_request_head(
+      head, {"POST", {"/v1", "/x?y=1"}, "backend:80", 5}, client.fields, {"192.0.2.7", "HTTP/1.1"});
+  CHECK_FALSE(upgrade); // Connection does not name upgrade
+  CHECK(head.starts_with("POST /v1/x?y=1 HTTP/1.1\r\n"));
+  CHECK(head.ends_with("\r\n\r\n"));
+  CHECK(values_of(head, "Host") == std::vector<std::string>{"api.test"});
+  CHECK(values_of(head, "X-Forwarded-For") ==
         std::vector<std::string>{"10.0.0.1, 10.0.0.2, 192.0.2.7"});
-  CHECK(values_of(sent, "X-Forwarded-Proto") == std::vector<std::string>{"http"});
-  CHECK(values_of(sent, "X-Forwarded-Host") == std::vector<std::string>{"api.test"});
-  CHECK(values_of(sent, "Via") == std::vector<std::string>{"1.1 flexilib"});
-  CHECK(values_of(sent, "Accept-Encoding") == std::vector<std::string>{"gzip"});
-  for (const char *dropped : {"Connection", "X-Hop", "Content-Length", "Expect"})
-    CHECK(sent.count(dropped) == 0);
+  CHECK(values_of(head, "X-Forwarded-Proto") == std::vector<std::string>{"http"});
+  CHECK(values_of(head, "X-Forwarded-Host") == std::vector<std::string>{"api.test"});
+  CHECK(values_of(head, "Via") == std::vector<std::string>{"1.1 flexilib"});
+  CHECK(values_of(head, "Accept-Encoding") == std::vector<std::string>{"gzip"});
+  CHECK(values_of(head, "Content-Length") == std::vector<std::string>{"5"});
+  for (const char *dropped : {"Connection", "X-Hop", "Expect", "Upgrade"})
+    CHECK(values_of(head, dropped).empty());
+}
+
+TEST_CASE("forwarding: a request without Host gets the upstream's, and no body no length",
+          "[upstream]") {
+  const ClientHeaders client(std::vector<std::pair<std::string, std::string>>{{"Via", "1.0 edge"}});
+  std::string head;
+  write_upstream_request_head(head, {"GET", {"", "/"}, "[::1]:8080", std::nullopt}, client.fields,
+                              {"::1", "HTTP/1.0"});
+  CHECK(values_of(head, "Host") == std::vector<std::string>{"[::1]:8080"});
+  CHECK(values_of(head, "X-Forwarded-Host").empty());
+  CHECK(values_of(head, "Via") == std::vector<std::string>{"1.0 edge, 1.0 flexilib"});
+  CHECK(values_of(head, "Content-Length").empty());
+}
+
+TEST_CASE("forwarding: an upgrade request keeps Upgrade and Connection: upgrade", "[upstream]") {
+  const ClientHeaders client({{"Host", "h"},
+                              {"Connection", "keep-alive, Upgrade"},
+                              {"Upgrade", "websocket"},
+                              {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}});
+  std::string head;
+  CHECK(write_upstream_request_head(head, {"GET", {"", "/ws"}, "h:80", std::nullopt}, client.fields,
+                                    {"127.0.0.1", "HTTP/1.1"}));
+  CHECK(values_of(head, "Upgrade") == std::vector<std::string>{"websocket"});
+  CHECK(values_of(head, "Connection") == std::vector<std::string>{"upgrade"});
+  CHECK(values_of(head, "Sec-WebSocket-Key").size() == 1);
 }
 
 TEST_CASE("forwarding: the response fields sent back to the client", "[upstream]") {
-  const httplib::Headers upstream = {
+  const std::vector<HeaderField> upstream = {
       {"Content-Length", "12"},      {"Transfer-Encoding", "chunked"},
       {"Connection", "close, X-Up"}, {"X-Up", "1"},
       {"Set-Cookie", "a=1"},         {"Set-Cookie", "b=2"},
       {"Via", "1.0 backend"}};
-  const httplib::Headers passed = client_response_headers(upstream, "HTTP/1.1", false);
+  std::string names;
+  add_connection_tokens("close, X-Up", names);
+  std::string passed = "HTTP/1.1 200 OK\r\n";
+  append_client_response_fields(passed, upstream, names, "HTTP/1.1", false, false);
   CHECK(values_of(passed, "Set-Cookie") == std::vector<std::string>{"a=1", "b=2"});
   CHECK(values_of(passed, "Via") == std::vector<std::string>{"1.0 backend, 1.1 flexilib"});
   for (const char *dropped : {"Content-Length", "Transfer-Encoding", "Connection", "X-Up"})
-    CHECK(passed.count(dropped) == 0);
-  CHECK(values_of(client_response_headers(upstream, "HTTP/1.1", true), "Content-Length") ==
-        std::vector<std::string>{"12"});
+    CHECK(values_of(passed, dropped).empty());
+  std::string head_answer = "HTTP/1.1 200 OK\r\n";
+  append_client_response_fields(head_answer, upstream, names, "HTTP/1.1", true, false);
+  CHECK(values_of(head_answer, "Content-Length") == std::vector<std::string>{"12"});
 }

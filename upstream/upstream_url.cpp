@@ -128,24 +128,21 @@ UrlListParse parse_upstream_list(std::string_view text) {
   return list;
 }
 
+TargetParts rewritten_target(std::string_view target, std::string_view path_prefix,
+                             std::string_view upstream_path) {
+  if (upstream_path.empty()) return {{}, target};
+  std::string_view rest = target.substr(std::min(path_prefix.size(), target.size()));
+  if (upstream_path.ends_with('/') && rest.starts_with('/')) rest.remove_prefix(1);
+  return {upstream_path, rest};
+}
+
 std::string rewrite_target(std::string_view target, std::string_view path_prefix,
                            std::string_view upstream_path) {
-  if (upstream_path.empty()) return std::string(target);
-  TargetParts rewritten_target(std::string_view target, std::string_view path_prefix,
-                               std::string_view upstream_path) {
-    if (upstream_path.empty()) return {{}, target};
-    std::string_view rest = target.substr(std::min(path_prefix.size(), target.size()));
-    if (upstream_path.ends_with('/') && rest.starts_with('/')) rest.remove_prefix(1);
-    return {upstream_path, rest};
-  }
-
-  std::string rewrite_target(std::string_view target, std::string_view path_prefix,
-                             std::string_view upstream_path) {
-    const TargetParts parts = rewritten_target(target, path_prefix, upstream_path);
-    std::string rewritten;
-    rewritten.reserve(parts.path.size() + parts.rest.size());
-    rewritten.append(parts.path).append(parts.rest);
-    return rewritten;
-  }
+  const TargetParts parts = rewritten_target(target, path_prefix, upstream_path);
+  std::string rewritten;
+  rewritten.reserve(parts.path.size() + parts.rest.size());
+  rewritten.append(parts.path).append(parts.rest);
+  return rewritten;
+}
 
 } // namespace flexilib::upstream

@@ -39,7 +39,7 @@ struct UrlListParse {
 
 // A rule's upstreams: one URL, or several separated by spaces or tabs
 // ("http://127.0.0.1:3000 http://127.0.0.1:3001"), each as parse_upstream_url takes
-// it. The first bad item is named in the error ("the 2nd URL \"...\": ...").
+// it. The first bad item is named with its place ("upstream 2 of 3 \"...\" is not usable").
 UrlListParse parse_upstream_list(std::string_view text);
 
 // The target sent upstream. With no path in the URL the target goes unchanged;

@@ -35,7 +35,6 @@ enum class Step : uint8_t { progress, idle, broken };
 
 // Reads what `from` has into the free space. False when the connection broke.
 bool read_side(Direction &direction, bool &moved) {
-  if (direction.begin == direction.end) direction.begin = direction.end = 0;
   const ssize_t got = ::recv(direction.from, direction.buffer.data() + direction.end,
                              direction.buffer.size() - direction.end, 0);
   if (got > 0) {
@@ -58,6 +57,7 @@ bool write_side(Direction &direction, bool &moved) {
   if (sent > 0) {
     direction.begin += size_t(sent);
     direction.moved += uint64_t(sent);
+    if (direction.begin == direction.end) direction.begin = direction.end = 0; // room again
     moved = true;
     return true;
   }

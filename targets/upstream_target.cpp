@@ -67,7 +67,7 @@ upstream::AttemptFailure failure_of(const upstream::AttemptResult &result) {
                                       : FailureKind::broken;
     break;
   }
-  return {kind, result.client_bytes_sent};
+  return {kind, result.client_bytes_sent || result.stage == AttemptStage::broken_after_head};
 }
 
 std::string request_line(const httplib::Request &request) {

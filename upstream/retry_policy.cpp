@@ -23,7 +23,7 @@ bool marks_down(FailureKind kind) {
 }
 
 bool should_retry(std::string_view method, const AttemptFailure &failure) {
-  if (failure.client_bytes_sent) return false;
+  if (failure.answer_begun) return false;
   switch (failure.kind) {
   case FailureKind::refused:
   case FailureKind::connect_timeout:

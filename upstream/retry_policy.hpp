@@ -22,7 +22,9 @@ enum class FailureKind : uint8_t {
 
 struct AttemptFailure {
   FailureKind kind = FailureKind::refused;
-  bool client_bytes_sent = false; // part of the answer already reached the client
+  // The upstream's answer had begun: its head came (the body then failed), or part of
+  // it reached the client. nginx never passes a request on after the head either.
+  bool answer_begun = false;
 };
 
 // RFC 9110 §9.2.2: GET, HEAD, PUT, DELETE, OPTIONS, TRACE (methods are case-sensitive).
@@ -36,8 +38,8 @@ bool is_idempotent(std::string_view method);
 bool marks_down(FailureKind kind);
 
 // Whether the request is sent once more (to another upstream, or on a fresh
-// connection): never once the client has seen a byte of an answer, never after a bad
-// answer; always when nothing was sent upstream; otherwise for idempotent methods only.
+// connection): never once an answer had begun, never after a bad answer; always when
+// nothing was sent upstream; otherwise for idempotent methods only.
 bool should_retry(std::string_view method, const AttemptFailure &failure);
 
 } // namespace flexilib::upstream

@@ -169,7 +169,8 @@ TEST_CASE("retry decision: nginx's proxy_next_upstream error timeout, non_idempo
     CHECK_FALSE(should_retry(method, {K::stale_connection, false}));
     CHECK_FALSE(should_retry(method, {K::timed_out, false}));
   }
-  CHECK_FALSE(should_retry("GET", {K::refused, true})); // the client saw part of an answer
+  CHECK_FALSE(should_retry("GET", {K::broken, true})); // the answer had begun
+  CHECK_FALSE(should_retry("GET", {K::timed_out, true}));
   CHECK_FALSE(should_retry("GET", {K::bad_answer, false}));
 }
 

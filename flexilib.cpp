@@ -76,7 +76,8 @@ server::PipelineLimits pipeline_limits(const server::Settings &settings) {
 
 targets::TargetOptions target_options(const server::Settings &settings) {
   return {{settings.upstream_connect_timeout_ms, settings.upstream_read_timeout_ms,
-           settings.proxy_buffer_bytes}};
+           settings.proxy_buffer_bytes},
+          settings.upstream_fail_timeout_s};
 }
 
 admin::AdminOptions admin_options(const server::Settings &settings) {

@@ -6,6 +6,7 @@
 #include "admin/process_memory.hpp"
 #include "admin/scope_figures.hpp"
 #include "admin/stats_json.hpp"
+#include "admin/upstream_json.hpp"
 #include "diagnostics/diagnostic_log.hpp"
 
 #include <chrono>
@@ -66,6 +67,20 @@ nlohmann::json scopes_json(const std::map<std::string, std::shared_ptr<stats::To
   return by_name;
 }
 
+// Every upstream server the active routes name, once, by "host:port".
+nlohmann::json upstreams_json(const std::shared_ptr<const loader::RouteTable> &table) {
+  nlohmann::json by_server = nlohmann::json::object();
+  if (!table) return by_server;
+  for (const loader::Route &route : table->routes) {
+    const upstream::UpstreamGroup *group = route.target->upstream_group();
+    for (size_t index = 0; group != nullptr && index < group->size(); ++index) {
+      const upstream::UpstreamServer &server = *group->member(index).server;
+      if (!by_server.contains(server.name())) by_server[server.name()] = server_json(server);
+    }
+  }
+  return by_server;
+}
+
 void answer_stats(const Request &, Response &response, AdminContext &context) {
   const stats::RequestStats &stats = context.stats;
   const std::chrono::duration<double> uptime = std::chrono::steady_clock::now() - stats.started();
@@ -75,12 +90,14 @@ void answer_stats(const Request &, Response &response, AdminContext &context) {
   body.update(scope_json(figures_of(stats.server_totals())));
   body["routes"] = scopes_json(stats.all_route_totals());
   body["libraries"] = scopes_json(stats.all_library_totals());
+  body["upstreams"] = upstreams_json(context.configuration.current());
   send_json(response, 200, body);
 }
 
 nlohmann::json route_json(const loader::Route &route) {
   const loader::Rule &rule = route.rule;
   const loader::SlotStatus status = route.target->status();
+  const upstream::UpstreamGroup *group = route.target->upstream_group();
   return {{"route", route.name},
           {"line", rule.line},
           {"header_name", text_or_null(rule.header_name)},
@@ -95,7 +112,8 @@ nlohmann::json route_json(const loader::Route &route) {
           {"init_ms", round_to_microsecond(status.init_ms)},
           {"requests", requests_of(route.totals)},
           {"library_requests", requests_of(route.target_totals)},
-          {"last_error", text_or_null(status.last_error)}};
+          {"last_error", text_or_null(status.last_error)},
+          {"upstreams", group == nullptr ? nlohmann::json(nullptr) : group_json(*group)}};
 }
 
 void answer_routes(const Request &, Response &response, AdminContext &context) {

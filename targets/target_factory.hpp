@@ -19,6 +19,7 @@ namespace flexilib::targets {
 // Settings that targets of some kind need, fixed for the server's life.
 struct TargetOptions {
   upstream::UpstreamLimits upstream_limits; // UPSTREAM_*_TIMEOUT_MS, PROXY_BUFFER_KB
+  int upstream_fail_timeout_s = 10;         // UPSTREAM_FAIL_TIMEOUT_S (0: never down)
 };
 
 // Gives the library slot for a resolved library path (one per file).

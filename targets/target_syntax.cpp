@@ -21,9 +21,7 @@ std::string quoted(std::string_view text) {
 std::string target_problem(std::string_view target) {
   switch (target_kind(target)) {
   case TargetKind::upstream: {
-    const upstream::UrlParse parsed = upstream::parse_upstream_url(target);
-    if (parsed.url) return {};
-    return "the upstream " + quoted(target) + " is not usable: " + parsed.error;
+    return upstream::parse_upstream_list(target).error;
   }
   case TargetKind::lambda:
   case TargetKind::cloudflare: {

@@ -1,10 +1,13 @@
-// Forwarding a request to an HTTP upstream, its answer relayed to the client.
+// Forwarding a request to one of a rule's upstreams, its answer relayed to the
+// client, with one retry and the tunnel after a 101.
 #include "targets/upstream_target.hpp"
 
 #include "diagnostics/diagnostic_log.hpp"
 #include "http/case_insensitive.hpp"
 #include "server/error_response.hpp"
 #include "targets/exchange.hpp"
+#include "targets/upgrade_tunnel.hpp"
+#include "upstream/retry_policy.hpp"
 
 namespace flexilib::targets {
 
@@ -43,6 +46,34 @@ bool frames_body(const Exchange &exchange) {
   return false;
 }
 
+// What the relay's report means for health and the retry (upstream/retry_policy).
+upstream::AttemptFailure failure_of(const upstream::AttemptResult &result) {
+  using upstream::AttemptStage;
+  using upstream::FailureKind;
+  FailureKind kind = FailureKind::broken;
+  switch (result.stage) {
+  case AttemptStage::connect_failed:
+    kind = result.timed_out ? FailureKind::connect_timeout : FailureKind::refused;
+    break;
+  case AttemptStage::bad_answer:
+    kind = FailureKind::bad_answer;
+    break;
+  case AttemptStage::send_failed:
+  case AttemptStage::no_answer:
+  case AttemptStage::broken_after_head:
+  case AttemptStage::answered:
+    kind = result.timed_out           ? FailureKind::timed_out
+           : result.reused_connection ? FailureKind::stale_connection
+                                      : FailureKind::broken;
+    break;
+  }
+  return {kind, result.client_bytes_sent};
+}
+
+std::string request_line(const httplib::Request &request) {
+  return request.method + " " + request.target;
+}
+
 } // namespace
 
 void UpstreamTarget::serve(Exchange &exchange, httplib::Response &response) const {
@@ -55,16 +86,43 @@ void UpstreamTarget::serve(Exchange &exchange, httplib::Response &response) cons
                                            exchange.body,
                                            frames_body(exchange)};
   StreamClientSide client(exchange.stream, request);
-  const upstream::AttemptResult result = upstream::relay_attempt(url_, outgoing, limits_, client);
+
+  size_t index = group_.pick(now_ticks());
+  bool retry = false, fresh = false;
+  upstream::AttemptResult result;
+  for (;;) {
+    const upstream::GroupMember &member = group_.member(index);
+    member.server->count_attempt(retry);
+    const Clock::time_point started = Clock::now();
+    result = upstream::relay_attempt(member.url, outgoing, limits_, client, fresh);
+    if (result.failure_status == 0) {
+      if (result.head_arrived != Clock::time_point{})
+        member.server->count_answer(result.head_arrived - started);
+      break;
+    }
+    const upstream::AttemptFailure failure = failure_of(result);
+    member.server->count_failure(failure.kind, now_ticks(), group_.fail_timeout());
+    if (retry || !upstream::should_retry(request.method, failure)) break;
+    const size_t next = group_.pick_retry(index, now_ticks());
+    diagnostics::write_diagnostic(
+        "upstream " + member.url.text + ": " + result.failure + " (" + request_line(request) +
+        "), retried " +
+        (next == index ? "on a new connection" : "on " + group_.member(next).url.text));
+    fresh = next == index;
+    index = next;
+    retry = true;
+  }
   exchange.response_ready = result.head_arrived;
+
   if (result.upgraded) {
-    // No tunnel yet: the connection ends after the 101.
-    exchange.stream.close_after_response();
+    tunnel_upgraded(exchange, result.upgraded->upstream.get(), result.upgraded->early_bytes,
+                    limits_.read_ms);
+    exchange.stream.close_after_response(); // the connection was the tunnel's
     return;
   }
   if (result.failure_status == 0) return;
-  const std::string what = "upstream " + url_.text + ": " + result.failure + " (" + request.method +
-                           " " + request.target + "), ";
+  const std::string what = "upstream " + group_.member(index).url.text + ": " + result.failure +
+                           " (" + request_line(request) + "), ";
   if (result.client_bytes_sent) {
     diagnostics::write_diagnostic(what + "the client's connection was cut");
     return;

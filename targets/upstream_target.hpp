@@ -1,29 +1,40 @@
-// A reverse-proxy route ("http://127.0.0.1:3000/v1"): the request goes out over one
-// of this thread's keep-alive connections to the upstream and the answer is relayed
-// to the client as it arrives (see upstream/upstream_relay). No handler runs, so the
-// handler deadline does not apply: UPSTREAM_READ_TIMEOUT_MS bounds each wait for the
+// A reverse-proxy route ("http://127.0.0.1:3000/v1", or several URLs separated by
+// blanks): each request goes to one upstream of the rule's group, picked round-robin
+// among those that are up, over one of this thread's keep-alive connections, and the
+// answer is relayed to the client as it arrives (upstream/upstream_relay). A request
+// that failed before the client saw a byte is tried once more, on another upstream or
+// a fresh connection, when upstream/retry_policy allows. After a 101 the connection
+// becomes a byte tunnel (targets/upgrade_tunnel). No handler runs, so the handler
+// deadline does not apply: UPSTREAM_READ_TIMEOUT_MS bounds each wait for the
 // upstream, WRITE_TIMEOUT_MS each wait for the client.
 #pragma once
 
 #include "targets/route_target.hpp"
+#include "upstream/upstream_group.hpp"
 #include "upstream/upstream_relay.hpp"
-#include "upstream/upstream_url.hpp"
+
+#include <string>
+#include <vector>
 
 namespace flexilib::targets {
 
 class UpstreamTarget : public RouteTarget {
 public:
-  UpstreamTarget(upstream::UpstreamUrl url, upstream::UpstreamLimits limits)
-      : url_(std::move(url)), limits_(limits) {}
+  // `text`: the target as proxy.ini wrote it (how figures name the route's upstreams).
+  UpstreamTarget(std::string text, std::vector<upstream::GroupMember> upstreams,
+                 Clock::rep fail_timeout, upstream::UpstreamLimits limits)
+      : text_(std::move(text)), group_(std::move(upstreams), fail_timeout), limits_(limits) {}
   void serve(Exchange &exchange, httplib::Response &response) const override;
-  // No library: the URL stands where the library would.
-  loader::SlotStatus status() const override { return {url_.text, 0, 0, 0, {}}; }
+  // No library: the URLs stand where the library would.
+  loader::SlotStatus status() const override { return {text_, 0, 0, 0, {}}; }
   std::string check() const override { return {}; } // --check never connects
-  const std::string &name() const override { return url_.text; }
+  const std::string &name() const override { return text_; }
   std::string_view profile() const override { return {}; }
+  const upstream::UpstreamGroup *upstream_group() const override { return &group_; }
 
 private:
-  upstream::UpstreamUrl url_;
+  std::string text_;
+  upstream::UpstreamGroup group_;
   upstream::UpstreamLimits limits_;
 };
 

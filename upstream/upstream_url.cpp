@@ -4,6 +4,7 @@
 
 #include "http/case_insensitive.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace flexilib::upstream {
@@ -91,6 +92,40 @@ UrlParse parse_upstream_url(std::string_view text) {
     return refuse(std::move(problem));
   if (slash != std::string_view::npos) url.path = rest.substr(slash);
   return {std::move(url), {}};
+}
+
+namespace {
+
+// The items of a whitespace-separated list, as views into `text`.
+std::vector<std::string_view> split_on_blanks(std::string_view text) {
+  std::vector<std::string_view> items;
+  size_t position = 0;
+  for (;;) {
+    const size_t start = text.find_first_not_of(" \t", position);
+    if (start == std::string_view::npos) return items;
+    position = std::min(text.find_first_of(" \t", start), text.size());
+    items.push_back(text.substr(start, position - start));
+  }
+}
+
+} // namespace
+
+UrlListParse parse_upstream_list(std::string_view text) {
+  const std::vector<std::string_view> items = split_on_blanks(text);
+  if (items.empty()) return {{}, "no upstream URL"};
+  UrlListParse list;
+  for (const std::string_view item : items) {
+    UrlParse parsed = parse_upstream_url(item);
+    if (!parsed.url) {
+      const std::string which = items.size() == 1
+                                    ? std::string("the upstream")
+                                    : "upstream " + std::to_string(list.urls.size() + 1) + " of " +
+                                          std::to_string(items.size());
+      return {{}, which + " \"" + std::string(item) + "\" is not usable: " + parsed.error};
+    }
+    list.urls.push_back(std::move(*parsed.url));
+  }
+  return list;
 }
 
 TargetParts rewritten_target(std::string_view target, std::string_view path_prefix,

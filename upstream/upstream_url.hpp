@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace flexilib::upstream {
 
@@ -30,6 +31,16 @@ bool names_upstream(std::string_view target);
 // "http://host[:port][/path]". Refused: https (no TLS to upstreams), user info,
 // a query or fragment, an empty host, a port outside 1-65535.
 UrlParse parse_upstream_url(std::string_view text);
+
+struct UrlListParse {
+  std::vector<UpstreamUrl> urls; // in the order written; empty when `error` says why
+  std::string error;
+};
+
+// A rule's upstreams: one URL, or several separated by spaces or tabs
+// ("http://127.0.0.1:3000 http://127.0.0.1:3001"), each as parse_upstream_url takes
+// it. The first bad item is named with its place ("upstream 2 of 3 \"...\" is not usable").
+UrlListParse parse_upstream_list(std::string_view text);
 
 // The target sent upstream. With no path in the URL the target goes unchanged;
 // with one, the matched path prefix is replaced by it:

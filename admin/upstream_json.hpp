@@ -1,0 +1,19 @@
+// The JSON form of upstreams' health and figures, for /routes (each proxy route's
+// upstreams, in the rule's order) and /stats (every upstream server once).
+#pragma once
+
+#include "upstream/upstream_group.hpp"
+#include "upstream/upstream_server.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace flexilib::admin {
+
+// {"server", "state" ("up"/"down"), "down_until" (ISO 8601 UTC, null when up),
+// "down_for_ms", "requests", "failures", "retries", "answered", "mean_head_ms"}.
+nlohmann::json server_json(const upstream::UpstreamServer &server);
+
+// The group's members in order: server_json plus "url" as the rule wrote it.
+nlohmann::json group_json(const upstream::UpstreamGroup &group);
+
+} // namespace flexilib::admin

@@ -5,23 +5,28 @@
 # and at its peak, and the delay from the backend's head to the client's first byte
 # (the backend waits 200 ms after its head, so a proxy that held the head back for
 # the body would show it). Not part of CI.
-#   SIZE=$((4 << 30)) SLOW_MBPS=100 FRAMING=length BUILD_DIR=build bench/proxy-large.sh
+#   SIZE=$((4 << 30)) SLOW_MBPS=100 FRAMING=length BUILD_DIR=build [FLEXILIB=path] bench/proxy-large.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${SIZE:-$((4 << 30))}
 slow_mbps=${SLOW_MBPS:-100}
 framing=${FRAMING:-length} # length or chunked: how the backend frames its body
 build=${BUILD_DIR:-./build}
-flexilib_port=18193 backend_port=18194
+flexilib_port=${PORT_BASE:-18395} backend_port=$((flexilib_port + 1))
 
 source bench/common.sh
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j2 --target flexilib >/dev/null
+# FLEXILIB=path runs that binary instead of building one.
+binary=${FLEXILIB:-}
+if [[ -z $binary ]]; then
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$build" -j2 --target flexilib >/dev/null
+  binary=$build/flexilib
+fi
 
 python3 bench/proxy_large.py backend $backend_port "$size" "$framing" "$work/times" &
 printf '/ = http://127.0.0.1:%s\n' "$backend_port" >"$work/proxy.ini"
 PORT=$flexilib_port SERVER_THREAD_COUNT=2 ADMIN_PORT=off SUPERVISOR=off \
-  "$build/flexilib" "$work/proxy.ini" >"$work/flexilib-access.log" 2>"$work/flexilib.err" &
+  "$binary" "$work/proxy.ini" >"$work/flexilib-access.log" 2>"$work/flexilib.err" &
 flexilib_pid=$!
 wait_for $backend_port
 wait_for $flexilib_port

@@ -4,7 +4,7 @@
 # nginx proxy_pass (an upstream block with keepalive) to the same backend, and the
 # backend directly. Rounds alternate the three so that the machine's noise hits each
 # alike; the table gives each round and the mean. Not part of CI.
-#   DURATION=10s ROUNDS=3 THREADS=2 CONNECTIONS=64 BUILD_DIR=build bench/proxy.sh
+#   DURATION=10s ROUNDS=3 THREADS=2 CONNECTIONS=64 BUILD_DIR=build [FLEXILIB=path] bench/proxy.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${DURATION:-10s}
@@ -12,12 +12,17 @@ rounds=${ROUNDS:-3}
 threads=${THREADS:-2} # flexilib serving threads, and workers of each nginx
 connections=${CONNECTIONS:-64}
 build=${BUILD_DIR:-./build}
-flexilib_port=18190 backend_port=18191 nginx_proxy_port=18192
+flexilib_port=${PORT_BASE:-18390} backend_port=$((flexilib_port + 1)) nginx_proxy_port=$((flexilib_port + 2))
 
 source bench/common.sh
 need wrk nginx
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j2 --target flexilib >/dev/null
+# FLEXILIB=path runs that binary instead of building one.
+binary=${FLEXILIB:-}
+if [[ -z $binary ]]; then
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$build" -j2 --target flexilib >/dev/null
+  binary=$build/flexilib
+fi
 
 # The backend: nginx answering " 1", access log on (as in bench/run.sh).
 NGINX_NAME=backend-nginx start_nginx $backend_port "$threads" 'location / { return 200 " 1"; }' \
@@ -32,7 +37,7 @@ NGINX_NAME=proxy-nginx start_nginx $nginx_proxy_port "$threads" \
 
 printf '/ = http://127.0.0.1:%s\n' "$backend_port" >"$work/proxy.ini"
 PORT=$flexilib_port SERVER_THREAD_COUNT=$threads ADMIN_PORT=off SUPERVISOR=off \
-  "$build/flexilib" "$work/proxy.ini" >"$work/flexilib-access.log" 2>"$work/flexilib.err" &
+  "$binary" "$work/proxy.ini" >"$work/flexilib-access.log" 2>"$work/flexilib.err" &
 flexilib_pid=$!
 
 wait_for $backend_port

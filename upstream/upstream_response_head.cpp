@@ -91,7 +91,8 @@ HeadParse parse_response_head(std::string_view bytes, bool head_request, size_t 
   const HeadParse done{end + 4, {}};
   std::string_view rest = bytes.substr(0, end + 2); // every line with its CRLF
   head.fields.clear();
-  head.connection_names.assign(",");
+  head.connection_names.clear(); // (not assign(","): GCC 12 warns -Wrestrict wrongly)
+  head.connection_names.push_back(',');
   head.content_length = 0;
 
   size_t line_end = rest.find("\r\n");

@@ -371,13 +371,30 @@ TEST_CASE("relay: an upstream closing mid-chunked-body cuts the client, no end c
 
 TEST_CASE("relay: a malformed chunked body cuts the client's connection", "[proxy]") {
   ScriptedUpstream upstream(or_fine([](int fd, const std::string &) {
-    send_text(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\npartXX\r\n");
+    send_text(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\npart\r\n");
+    std::this_thread::sleep_for(100ms); // the upstream's pace: the head has gone out first
+    send_text(fd, "4\r\npartXX\r\n0\r\n\r\n");
   }));
   TempDir dir;
   auto server = start_proxy(dir, upstream);
   const std::string answer = raw_request(server->port(), get_request);
-  CHECK(answer.find("0\r\n\r\n") == std::string::npos);
+  CHECK(answer.starts_with("HTTP/1.1 200 "));
+  const std::string body = answer.substr(answer.find("\r\n\r\n") + 4);
+  CHECK(body.starts_with("4\r\npart\r\n"));
+  CHECK(body.find("0\r\n\r\n") == std::string::npos); // never a complete chunked body
   CHECK(stderr_has(*server, "a malformed chunked body"));
+  check_still_serving(*server);
+}
+
+TEST_CASE("relay: a malformed chunked body before any byte went out gives 502", "[proxy]") {
+  ScriptedUpstream upstream(or_fine([](int fd, const std::string &) {
+    send_text(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+  }));
+  TempDir dir;
+  auto server = start_proxy(dir, upstream);
+  auto response = client_for(*server).Get("/malformed");
+  REQUIRE(response);
+  CHECK(response->status == 502);
   check_still_serving(*server);
 }
 

@@ -5,13 +5,18 @@
 
 #include <catch2/catch.hpp>
 
+#include <list>
 #include <string>
 
 using namespace flexilib::upstream;
 
 namespace {
 
-ResponseHead parsed(const std::string &text, bool head_request = false) {
+// The head's views point into the text, which must outlive them: every text parsed
+// here is kept for the test run.
+ResponseHead parsed(const std::string &source, bool head_request = false) {
+  static std::list<std::string> texts;
+  const std::string &text = texts.emplace_back(source);
   ResponseHead head;
   const HeadParse parse = parse_response_head(text, head_request, 100, head);
   REQUIRE(parse.length == text.size());

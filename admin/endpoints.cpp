@@ -71,13 +71,8 @@ nlohmann::json scopes_json(const std::map<std::string, std::shared_ptr<stats::To
 nlohmann::json upstreams_json(const std::shared_ptr<const loader::RouteTable> &table) {
   nlohmann::json by_server = nlohmann::json::object();
   if (!table) return by_server;
-  for (const loader::Route &route : table->routes) {
-    const upstream::UpstreamGroup *group = route.target->upstream_group();
-    for (size_t index = 0; group != nullptr && index < group->size(); ++index) {
-      const upstream::UpstreamServer &server = *group->member(index).server;
-      if (!by_server.contains(server.name())) by_server[server.name()] = server_json(server);
-    }
-  }
+  for (const upstream::UpstreamServer *server : upstream_servers_of(*table))
+    by_server[server->name()] = server_json(*server);
   return by_server;
 }
 
@@ -188,7 +183,11 @@ void answer_healthz(const Request &, Response &response, AdminContext &) {
 }
 
 void answer_metrics(const Request &, Response &response, AdminContext &context) {
-  const MetricsSnapshot snapshot = take_metrics_snapshot(context.stats, read_process_memory());
+  MetricsSnapshot snapshot = take_metrics_snapshot(context.stats, read_process_memory());
+  const Clock::rep now = now_ticks();
+  if (const std::shared_ptr<const loader::RouteTable> table = context.configuration.current())
+    for (const upstream::UpstreamServer *server : upstream_servers_of(*table))
+      snapshot.upstreams.push_back({server->name(), server->up_at(now), server->figures()});
   response.status = 200;
   response.set_content(metrics_text(snapshot), "text/plain; version=0.0.4; charset=utf-8");
 }

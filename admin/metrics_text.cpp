@@ -87,6 +87,37 @@ std::string escape_label_value(std::string_view value) {
   return escaped;
 }
 
+namespace {
+
+void upstream_metrics(std::string &out, const std::vector<UpstreamFigures> &upstreams) {
+  const auto label = [](const UpstreamFigures &upstream) {
+    return braces("server=\"" + escape_label_value(upstream.server) + "\"");
+  };
+  describe(out, "flexilib_upstream_up", "gauge",
+           "1 when the upstream server is in rotation, 0 within UPSTREAM_FAIL_TIMEOUT_S of a "
+           "failure.");
+  for (const UpstreamFigures &upstream : upstreams)
+    sample(out, "flexilib_upstream_up", label(upstream), upstream.up ? "1" : "0");
+  const struct {
+    const char *name, *help;
+    uint64_t upstream::ServerFigures::*count;
+  } counters[] = {
+      {"flexilib_upstream_requests_total", "Attempts sent to the upstream server.",
+       &upstream::ServerFigures::requests},
+      {"flexilib_upstream_failures_total", "Attempts that failed (refused, timed out, broken).",
+       &upstream::ServerFigures::failures},
+      {"flexilib_upstream_retries_total", "Attempts that retried a request failed before.",
+       &upstream::ServerFigures::retries},
+  };
+  for (const auto &counter : counters) {
+    describe(out, counter.name, "counter", counter.help);
+    for (const UpstreamFigures &upstream : upstreams)
+      sample(out, counter.name, label(upstream), std::to_string(upstream.figures.*counter.count));
+  }
+}
+
+} // namespace
+
 std::string metrics_text(const MetricsSnapshot &snapshot) {
   std::string out;
   describe(out, "flexilib_requests_total", "counter",
@@ -116,6 +147,8 @@ std::string metrics_text(const MetricsSnapshot &snapshot) {
     for (const RouteFigures &route : snapshot.routes)
       histogram(out, route_name, route_label(route), route.figures.*latency.latency);
   }
+
+  upstream_metrics(out, snapshot.upstreams);
 
   describe(out, "flexilib_process_resident_memory_bytes", "gauge",
            "Resident memory of the process (RSS).");

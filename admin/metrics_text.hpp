@@ -1,12 +1,13 @@
 // GET /metrics: the request figures in Prometheus' text exposition format 0.0.4.
 // Counters by status class and ttfb/ttlb histograms for the whole server and for
-// each route, plus process memory. Bucket counts come from the server's own
-// log-linear histograms, so an `le` bound is exact to their 1/16 precision.
+// each route, each upstream server's health and attempts, plus process memory. Bucket counts come
+// from the server's own log-linear histograms, so an `le` bound is exact to their 1/16 precision.
 #pragma once
 
 #include "admin/process_memory.hpp"
 #include "admin/scope_figures.hpp"
 #include "stats/request_stats.hpp"
+#include "upstream/upstream_server.hpp"
 
 #include <array>
 #include <string>
@@ -24,9 +25,16 @@ struct RouteFigures {
   ScopeFigures figures;
 };
 
+struct UpstreamFigures {
+  std::string server; // "127.0.0.1:3000"
+  bool up = true;     // not within UPSTREAM_FAIL_TIMEOUT_S of a failure
+  upstream::ServerFigures figures;
+};
+
 struct MetricsSnapshot {
   ScopeFigures server;
-  std::vector<RouteFigures> routes; // every route seen since start, by name
+  std::vector<RouteFigures> routes;       // every route seen since start, by name
+  std::vector<UpstreamFigures> upstreams; // every upstream server the active routes name
   ProcessMemory memory;
   double uptime_seconds = 0;
 };

@@ -3,6 +3,8 @@
 
 #include "admin/stats_json.hpp"
 
+#include <algorithm>
+
 namespace flexilib::admin {
 
 nlohmann::json server_json(const upstream::UpstreamServer &server) {
@@ -24,6 +26,19 @@ nlohmann::json server_json(const upstream::UpstreamServer &server) {
                                ? nlohmann::json(nullptr)
                                : nlohmann::json(round_to_microsecond(figures.head_ms_total /
                                                                      double(figures.answered)))}};
+}
+
+std::vector<const upstream::UpstreamServer *> upstream_servers_of(const loader::RouteTable &table) {
+  std::vector<const upstream::UpstreamServer *> servers;
+  for (const loader::Route &route : table.routes) {
+    const upstream::UpstreamGroup *group = route.target->upstream_group();
+    for (size_t index = 0; group != nullptr && index < group->size(); ++index) {
+      const upstream::UpstreamServer *server = group->member(index).server.get();
+      if (std::find(servers.begin(), servers.end(), server) == servers.end())
+        servers.push_back(server);
+    }
+  }
+  return servers;
 }
 
 nlohmann::json group_json(const upstream::UpstreamGroup &group) {

@@ -220,6 +220,15 @@ TEST_CASE("balance: a dead upstream is skipped, and used again after UPSTREAM_FA
   CHECK(dead["requests"] == 1);
   CHECK(dead["failures"] == 1);
   CHECK(upstream_entry(proxy.admin_port, live.url())["retries"] == 1);
+  httplib::Client admin("127.0.0.1", proxy.admin_port);
+  auto metrics = admin.Get("/metrics");
+  REQUIRE(metrics);
+  const std::string dead_server = "server=\"127.0.0.1:" + std::to_string(port) + "\"";
+  CHECK_THAT(
+      metrics->body,
+      Catch::Contains("flexilib_upstream_up{" + dead_server + "} 0") &&
+          Catch::Contains("flexilib_upstream_failures_total{" + dead_server + "} 1") &&
+          Catch::Contains("flexilib_upstream_up{server=\"" + live.url().substr(7) + "\"} 1"));
 
   // While it is down, nothing is sent to it.
   for (int i = 0; i < 4; ++i)

@@ -70,11 +70,36 @@ upstream::AttemptFailure failure_of(const upstream::AttemptResult &result) {
   return {kind, result.client_bytes_sent || result.stage == AttemptStage::broken_after_head};
 }
 
-std::string request_line(const httplib::Request &request) {
-  return request.method + " " + request.target;
-}
-
 } // namespace
+
+UpstreamTarget::Attempted UpstreamTarget::forward(const upstream::OutgoingRequest &outgoing,
+                                                  upstream::ClientSide &client) const {
+  Attempted attempted{{}, group_.pick(now_ticks())};
+  bool retry = false;
+  for (;;) {
+    const upstream::GroupMember &member = group_.member(attempted.index);
+    member.server->count_attempt(retry);
+    const Clock::time_point started = Clock::now();
+    // A retry never takes a pooled connection: it could be as stale as the last one.
+    attempted.result = upstream::relay_attempt(member.url, outgoing, limits_, client, retry);
+    const upstream::AttemptResult &result = attempted.result;
+    if (result.failure_status == 0) {
+      if (result.head_arrived != Clock::time_point{})
+        member.server->count_answer(result.head_arrived - started);
+      return attempted;
+    }
+    const upstream::AttemptFailure failure = failure_of(result);
+    member.server->count_failure(failure.kind, now_ticks(), group_.fail_timeout());
+    if (retry || !upstream::should_retry(outgoing.method, failure)) return attempted;
+    const size_t next = group_.pick_retry(attempted.index, now_ticks());
+    diagnostics::write_diagnostic(
+        "upstream " + member.url.text + ": " + result.failure + " (" +
+        std::string(outgoing.method) + " " + std::string(outgoing.target) + "), retried " +
+        (next == attempted.index ? "on a new connection" : "on " + group_.member(next).url.text));
+    attempted.index = next;
+    retry = true;
+  }
+}
 
 void UpstreamTarget::serve(Exchange &exchange, httplib::Response &response) const {
   const httplib::Request &request = exchange.request;
@@ -86,32 +111,8 @@ void UpstreamTarget::serve(Exchange &exchange, httplib::Response &response) cons
                                            exchange.body,
                                            frames_body(exchange)};
   StreamClientSide client(exchange.stream, request);
-
-  size_t index = group_.pick(now_ticks());
-  bool retry = false, fresh = false;
-  upstream::AttemptResult result;
-  for (;;) {
-    const upstream::GroupMember &member = group_.member(index);
-    member.server->count_attempt(retry);
-    const Clock::time_point started = Clock::now();
-    result = upstream::relay_attempt(member.url, outgoing, limits_, client, fresh);
-    if (result.failure_status == 0) {
-      if (result.head_arrived != Clock::time_point{})
-        member.server->count_answer(result.head_arrived - started);
-      break;
-    }
-    const upstream::AttemptFailure failure = failure_of(result);
-    member.server->count_failure(failure.kind, now_ticks(), group_.fail_timeout());
-    if (retry || !upstream::should_retry(request.method, failure)) break;
-    const size_t next = group_.pick_retry(index, now_ticks());
-    diagnostics::write_diagnostic(
-        "upstream " + member.url.text + ": " + result.failure + " (" + request_line(request) +
-        "), retried " +
-        (next == index ? "on a new connection" : "on " + group_.member(next).url.text));
-    fresh = next == index;
-    index = next;
-    retry = true;
-  }
+  const Attempted attempted = forward(outgoing, client);
+  const upstream::AttemptResult &result = attempted.result;
   exchange.response_ready = result.head_arrived;
 
   if (result.upgraded) {
@@ -121,8 +122,8 @@ void UpstreamTarget::serve(Exchange &exchange, httplib::Response &response) cons
     return;
   }
   if (result.failure_status == 0) return;
-  const std::string what = "upstream " + group_.member(index).url.text + ": " + result.failure +
-                           " (" + request_line(request) + "), ";
+  const std::string what = "upstream " + group_.member(attempted.index).url.text + ": " +
+                           result.failure + " (" + request.method + " " + request.target + "), ";
   if (result.client_bytes_sent) {
     diagnostics::write_diagnostic(what + "the client's connection was cut");
     return;

@@ -33,6 +33,14 @@ public:
   const upstream::UpstreamGroup *upstream_group() const override { return &group_; }
 
 private:
+  struct Attempted {
+    upstream::AttemptResult result; // of the last attempt
+    size_t index = 0;               // the group member it went to
+  };
+  // The attempt and, when retry_policy allows, the one retry; health and figures
+  // counted on each.
+  Attempted forward(const upstream::OutgoingRequest &outgoing, upstream::ClientSide &client) const;
+
   std::string text_;
   upstream::UpstreamGroup group_;
   upstream::UpstreamLimits limits_;

@@ -38,10 +38,10 @@ def start_once(binary):
     """Milliseconds from exec to the first 200; stops the server after."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     started = time.monotonic()
+    priority = {"scheduler": (os.SCHED_FIFO, os.sched_param(50))} if realtime else {}
     pid = os.posix_spawn(binary, [binary, "proxy.ini"], environment,
                          file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1),
-                                       (os.POSIX_SPAWN_DUP2, devnull, 2)],
-                         scheduler=(os.SCHED_FIFO, os.sched_param(50)) if realtime else None)
+                                       (os.POSIX_SPAWN_DUP2, devnull, 2)], **priority)
     while not answered():  # polled tightly: a refused connect costs microseconds
         if os.waitpid(pid, os.WNOHANG)[0] == pid:
             sys.exit(f"{binary} exited before answering")

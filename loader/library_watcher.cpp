@@ -44,7 +44,8 @@ LibraryWatcher::~LibraryWatcher() {
 void LibraryWatcher::watch(const std::shared_ptr<LibrarySlot> &slot) {
   if (inotify_fd_ < 0) return;
   auto [directory, file] = split_path(slot->path());
-  const int descriptor = ::inotify_add_watch(inotify_fd_, directory.c_str(), file_change_events);
+  const int descriptor =
+      ::inotify_add_watch(inotify_fd_, directory.c_str(), directory_change_events);
   if (descriptor < 0) {
     events_("cannot watch " + directory + " for changes to " + file + ": " + std::strerror(errno));
     return;
@@ -57,6 +58,15 @@ void LibraryWatcher::watch(const std::shared_ptr<LibrarySlot> &slot) {
   for (const auto &known : slots)
     if (known.lock() == slot) return;
   slots.push_back(slot);
+  watch_file_locked(slot->path(), slots);
+}
+
+// A watch follows the file, not its name: it is made again for each file created or
+// moved under the library's name, and the kernel drops the old one (IN_IGNORED) when
+// the replaced file is gone. A missing file has none until it appears.
+void LibraryWatcher::watch_file_locked(const std::string &path, const Slots &slots) {
+  const int descriptor = ::inotify_add_watch(inotify_fd_, path.c_str(), file_change_events);
+  if (descriptor >= 0) files_[descriptor] = slots;
 }
 
 void LibraryWatcher::run() {
@@ -88,14 +98,28 @@ void LibraryWatcher::read_events() {
 }
 
 void LibraryWatcher::note_event(const inotify_event &event, ReloadSchedule::TimePoint now) {
-  const std::optional<FileChange> change = file_change_of(event.mask);
-  if (!change || event.len == 0) return;
   std::lock_guard lock(mutex_);
-  auto directory = directories_.find(event.wd);
-  if (directory == directories_.end()) return;
-  auto file = directory->second.files.find(event.name);
-  if (file == directory->second.files.end()) return;
-  for (const auto &weak : file->second)
+  const Slots *slots = nullptr;
+  if (event.len == 0) { // on a library file itself
+    auto file = files_.find(event.wd);
+    if (file == files_.end()) return;
+    if (event.mask & IN_IGNORED) {
+      files_.erase(file);
+      return;
+    }
+    slots = &file->second;
+  } else { // on a name in a library's directory
+    auto directory = directories_.find(event.wd);
+    if (directory == directories_.end()) return;
+    auto file = directory->second.files.find(event.name);
+    if (file == directory->second.files.end()) return;
+    slots = &file->second;
+    if (event.mask & (IN_CREATE | IN_MOVED_TO))
+      watch_file_locked(directory->second.path + "/" + event.name, *slots);
+  }
+  const std::optional<FileChange> change = file_change_of(event.mask);
+  if (!change) return;
+  for (const auto &weak : *slots)
     if (auto slot = weak.lock()) schedule_.note(slot, *change, now);
 }
 

@@ -37,23 +37,26 @@ public:
   void watch(const std::shared_ptr<LibrarySlot> &slot);
 
 private:
+  using Slots = std::vector<std::weak_ptr<LibrarySlot>>;
   struct Directory {
     std::string path;
-    std::map<std::string, std::vector<std::weak_ptr<LibrarySlot>>> files; // by file name
+    std::map<std::string, Slots> files; // by file name
   };
 
   void run();
   void read_events();
   void note_event(const struct inotify_event &event, ReloadSchedule::TimePoint now);
   void note_lost_events(ReloadSchedule::TimePoint now);
+  void watch_file_locked(const std::string &path, const Slots &slots); // mutex_ held
   void reload_due();
   int next_timeout_ms() const;
 
   const EventSink events_;
   int inotify_fd_ = -1;
   int stop_fd_ = -1;         // eventfd: readable when the destructor wants the thread gone
-  mutable std::mutex mutex_; // guards directories_ (watch() runs on a reloading thread)
+  mutable std::mutex mutex_; // guards the maps below (watch() runs on a reloading thread)
   std::map<int, Directory> directories_; // by watch descriptor
+  std::map<int, Slots> files_;           // watches on the library files, for writes
   ReloadSchedule schedule_;              // the watcher thread's alone
   std::thread thread_;
 };

@@ -28,8 +28,12 @@ enum class FileChange {
 // reload would see (reads, opens, attribute changes, deletions).
 std::optional<FileChange> file_change_of(uint32_t inotify_mask);
 
-// The inotify events a watcher must ask for to see every FileChange.
-inline constexpr uint32_t file_change_events = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY | IN_CREATE;
+// The inotify events a watcher asks for on a library's directory (they name the file)
+// and on the library file itself. Writes are watched on the file only: a directory
+// watch would wake the watcher on every write to any file beside the library (an
+// access log written there, say).
+inline constexpr uint32_t directory_change_events = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE;
+inline constexpr uint32_t file_change_events = IN_MODIFY;
 
 class ReloadSchedule {
 public:

@@ -3,6 +3,7 @@
 // renamed into place, still open) read from the kernel and fed to those decisions.
 #include "loader/reload_schedule.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fcntl.h>
@@ -32,7 +33,12 @@ public:
     path_ = pattern;
     inotify_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     REQUIRE(inotify_ >= 0);
-    REQUIRE(::inotify_add_watch(inotify_, path_.c_str(), file_change_events) >= 0);
+    REQUIRE(::inotify_add_watch(inotify_, path_.c_str(), directory_change_events) >= 0);
+  }
+  // Watches an existing file for writes, as the library watcher does.
+  void watch_file(const std::string &name) {
+    file_watch_ = ::inotify_add_watch(inotify_, file(name).c_str(), file_change_events);
+    REQUIRE(file_watch_ >= 0);
   }
   ~WatchedDirectory() {
     ::close(inotify_);
@@ -50,7 +56,8 @@ public:
       for (ssize_t offset = 0; offset < length;) {
         const auto *event = reinterpret_cast<const inotify_event *>(buffer + offset);
         offset += ssize_t(sizeof(inotify_event) + event->len);
-        if (event->len == 0 || name != event->name) continue;
+        const bool on_file = event->len == 0 && event->wd == file_watch_;
+        if (!on_file && (event->len == 0 || name != event->name)) continue;
         if (auto change = file_change_of(event->mask)) seen.push_back(*change);
       }
     }
@@ -60,6 +67,7 @@ public:
 private:
   fs::path path_;
   int inotify_ = -1;
+  int file_watch_ = -1;
 };
 
 void write_all(int fd, const std::string &bytes) {
@@ -147,13 +155,17 @@ TEST_CASE("real writers: a file written in place is due the moment its writer cl
   REQUIRE(existing >= 0);
   write_all(existing, "version 1");
   ::close(existing);
+  directory.watch_file("lib.so");
   directory.changes("lib.so");
 
   // As cp does over an existing file: open with O_TRUNC, write, and (later) close.
   const int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
   REQUIRE(fd >= 0);
   write_all(fd, "version 2, first half");
-  CHECK(schedule_after(directory.changes("lib.so"), slot).take_due(start).empty());
+  const std::vector<FileChange> writing = directory.changes("lib.so");
+  CHECK_FALSE(writing.empty()); // the truncation and the write, seen on the file itself
+  CHECK(std::count(writing.begin(), writing.end(), FileChange::finished) == 0);
+  CHECK(schedule_after(writing, slot).take_due(start).empty());
   write_all(fd, " and second half");
   ::close(fd);
   const std::vector<FileChange> changes = directory.changes("lib.so");

@@ -42,9 +42,9 @@ void ReadyQueue::woke() {
   if (woken_ > 0) --woken_;
 }
 
-size_t ReadyQueue::size() const {
+bool ReadyQueue::waiting() const {
   std::lock_guard lock(mutex_);
-  return count_;
+  return count_ > 0;
 }
 
 void ReadyQueue::wake_one_if_needed() {

@@ -32,8 +32,8 @@ public:
   // counted as asleep until it calls woke() (after its epoll_wait).
   Connection *take_or_sleep();
   void woke();
-  // Connections queued, for shutdown: the threads have stopped taking them.
-  size_t size() const;
+  // Whether any connection waits here now.
+  bool waiting() const;
 
 private:
   void wake_one_if_needed(); // mutex_ held

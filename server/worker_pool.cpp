@@ -237,13 +237,18 @@ void WorkerPool::accept_connections() {
 }
 
 // Serves the connection, then lets it go. When an event came meanwhile, or the socket
-// may hold more than was read, the thread keeps it but queues it behind the
-// connections already waiting, so that a busy client does not keep a thread to itself.
+// may hold more than was read, the thread keeps it: it serves it again at once when no
+// other connection waits, and otherwise queues it behind those, so that a busy client
+// does not keep a thread to itself.
 void WorkerPool::serve_until_released(Connection &connection, ServingThread &thread) {
-  if (serve(connection, thread) == Turn::closed) return;
-  if (stopping_) return; // kept as it is: shutdown sends what it holds, then closes it
-  const bool unread = connection.more_input && connection.state() != ConnectionState::sending;
-  if (unread || !connections_.release(connection)) ready_.push(connection);
+  for (;;) {
+    if (serve(connection, thread) == Turn::closed) return;
+    if (stopping_) return; // kept as it is: shutdown sends what it holds, then closes it
+    const bool unread = connection.more_input && connection.state() != ConnectionState::sending;
+    if (!unread && connections_.release(connection)) return;
+    // With nothing else waiting it is served again at once, without a hand-over.
+    if (ready_.waiting()) return ready_.push(connection);
+  }
 }
 
 WorkerPool::Turn WorkerPool::serve(Connection &connection, ServingThread &thread) {

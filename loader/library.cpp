@@ -1,6 +1,7 @@
 // Loading a handler library: private image (memfd), dlopen, symbol checks, hooks.
 #include "loader/library.hpp"
 
+#include "loader/elf_extent.hpp"
 #include "loader/entry_point_call.hpp"
 #include "timing/clock.hpp"
 
@@ -71,6 +72,33 @@ struct CopyError {
   }
 };
 
+// A read-only mapping of a whole file, unmapped on destruction.
+class Mapping {
+public:
+  Mapping(int fd, size_t size)
+      : address_(::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0)), size_(size) {}
+  ~Mapping() {
+    if (address_ != MAP_FAILED) ::munmap(address_, size_);
+  }
+  Mapping(const Mapping &) = delete;
+  Mapping &operator=(const Mapping &) = delete;
+  explicit operator bool() const { return address_ != MAP_FAILED; }
+  std::string_view bytes() const { return {static_cast<const char *>(address_), size_}; }
+
+private:
+  void *address_;
+  size_t size_;
+};
+
+// A writer at work on the file while it was copied changes its size or times.
+bool same_version(const struct stat &before, const struct stat &after) {
+  auto same_time = [](const timespec &a, const timespec &b) {
+    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+  };
+  return before.st_size == after.st_size && same_time(before.st_mtim, after.st_mtim) &&
+         same_time(before.st_ctim, after.st_ctim);
+}
+
 std::string base_name(const std::string &path) {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -114,6 +142,23 @@ Fd copy_to_memory(const std::string &path, CopyError &error) {
       error.set_from_errno("copy");
       return Fd();
     }
+  }
+  // The watcher reloads once a writer is done, but the next writer may already be at
+  // it: a copy that may mix two versions is refused (that writer's close reloads).
+  struct stat after {};
+  if (::fstat(file.get(), &after) != 0 || !same_version(info, after)) {
+    error.text = "changed while being read (still being written?)";
+    return Fd();
+  }
+  // A file cut short would be mapped by dlopen and kill the process with SIGBUS.
+  const Mapping mapped(image.get(), size_t(info.st_size));
+  if (!mapped) {
+    error.set_from_errno("mmap");
+    return Fd();
+  }
+  if (std::string truncation = elf_truncation(mapped.bytes()); !truncation.empty()) {
+    error.text = std::move(truncation);
+    return Fd();
   }
   return image;
 }

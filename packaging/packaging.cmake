@@ -24,7 +24,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE amd64)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "flexilib developers")
 set(CPACK_DEBIAN_PACKAGE_SECTION web)
-# The server needs glibc and libgcc_s alone (cmake/portable-binary.cmake).
+# The server needs glibc, and the libgcc_s it opens at start (portable/system_unwinder.cpp).
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6 (>= 2.31), libgcc-s1")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libstdc++6")
 set(CPACK_POST_BUILD_SCRIPTS ${CMAKE_SOURCE_DIR}/packaging/sha256sums.cmake)

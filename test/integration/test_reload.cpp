@@ -6,8 +6,10 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 using namespace flexilib::test;
 namespace fs = std::filesystem;
@@ -75,6 +77,27 @@ std::string read_file(const std::string &path) {
   std::ifstream in(path);
   return {std::istreambuf_iterator<char>(in), {}};
 }
+
+// A writer that truncates the library in place and writes `from`'s bytes into it,
+// holding the file open (no IN_CLOSE_WRITE) until close() or its destruction.
+class OpenWriter {
+public:
+  explicit OpenWriter(const std::string &to)
+      : fd_(::open(to.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC)) {
+    REQUIRE(fd_ >= 0);
+  }
+  ~OpenWriter() { close(); }
+  void write(std::string_view bytes) {
+    REQUIRE(::write(fd_, bytes.data(), bytes.size()) == ssize_t(bytes.size()));
+  }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+private:
+  int fd_;
+};
 
 // A request to the counter library that announces itself from inside the handler
 // (it creates the announce file there, then takes 500 ms); finish() gives its body.
@@ -162,6 +185,33 @@ TEST_CASE("a broken replacement is never served, the next good one is", "[reload
   clients.stop();
   CHECK(clients.failed() == 0);
   CHECK(clients.v2() + clients.v1() > 0);
+}
+
+TEST_CASE("a library its writer keeps open is reloaded after the quiet fallback", "[reload]") {
+  ReloadFixture fixture;
+  OpenWriter writer(fixture.library);
+  writer.write(read_file(test_library("counter-v2")));
+  // No close, no rename: only the fallback after the last write can pick it up.
+  CHECK(eventually([&] { return body_of(fixture.server->port()) == "v2"; }));
+}
+
+TEST_CASE("a library half written is never loaded, however long its writer pauses", "[reload]") {
+  ReloadFixture fixture;
+  const int port = fixture.server->port();
+  const std::string v2 = read_file(test_library("counter-v2"));
+  OpenWriter writer(fixture.library);
+  writer.write(std::string_view(v2).substr(0, v2.size() / 2));
+  // The pause outlasts the fallback: the half file is tried and refused, not mapped
+  // (dlopen would map it and die of SIGBUS on the missing pages).
+  CHECK(fixture.server->wait_for_stderr([&](const std::string &line) {
+    return line.find("load failed: " + fixture.library + ": truncated") != std::string::npos &&
+           line.find("generation 1 keeps serving") != std::string::npos;
+  }));
+  CHECK(body_of(port) == "v1");
+  writer.write(std::string_view(v2).substr(v2.size() / 2));
+  writer.close();
+  CHECK(eventually([&] { return body_of(port) == "v2"; }, 1s));
+  CHECK(fixture.server->stderr_text().find("serving process died") == std::string::npos);
 }
 
 TEST_CASE("a request in flight finishes on its generation, which closes after it", "[reload]") {

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Fails when BINARY needs a shared library that is not glibc's (or libgcc_s, GCC's
-# unwinder, which every glibc system has and which the server shares with C++ handlers:
-# cmake/portable-binary.cmake), or a symbol version of a glibc newer than 2.31 (Debian
-# bullseye's): then it would not run everywhere the release says it runs.
+# Fails when BINARY needs a shared library that is not glibc's (libgcc_s included: the
+# server opens the system's unwinder itself, portable/system_unwinder.cpp), or a symbol
+# version of a glibc newer than 2.31 (Debian bullseye's): then it would not run
+# everywhere the release says it runs.
 #   needs-only-glibc.sh BINARY
 set -euo pipefail
 binary=$1
 status=0
 
-# glibc's own libraries (libdl, libpthread, librt, libm are glibc's too), and libgcc_s.
-glibc='^(linux-vdso\.so\.1|/lib64/ld-linux-x86-64\.so\.2|lib(c|m|dl|pthread|rt|resolv|util|anl|gcc_s)\.so\.[0-9]+)$'
+# glibc's own libraries (libdl, libpthread, librt, libm are glibc's too).
+glibc='^(linux-vdso\.so\.1|/lib64/ld-linux-x86-64\.so\.2|lib(c|m|dl|pthread|rt|resolv|util|anl)\.so\.[0-9]+)$'
 while read -r library _; do
   [[ $library =~ $glibc ]] && continue
   echo "$binary needs $library, which is not glibc's"

@@ -4,7 +4,7 @@
 
 # Installs the Debian packages of the tools it names that are missing: need wrk nginx
 need() {
-  local -A package_of=([wrk]=wrk [nginx]=nginx-light [slowhttptest]=slowhttptest)
+  local -A package_of=([wrk]=wrk [nginx]=nginx-light [slowhttptest]=slowhttptest [strace]=strace)
   local tool missing=()
   for tool in "$@"; do
     command -v "$tool" >/dev/null || missing+=("${package_of[$tool]}")

@@ -65,7 +65,11 @@ Arrival receive_chunked(Connection &connection) {
 } // namespace
 
 Arrival receive_arriving(Connection &connection) {
-  return connection.arriving.chunked ? receive_chunked(connection) : receive_by_length(connection);
+  const Arrival arrival =
+      connection.arriving.chunked ? receive_chunked(connection) : receive_by_length(connection);
+  // Reading stopped at the request's end: the next one may be in the socket already.
+  connection.more_input = arrival == Arrival::complete;
+  return arrival;
 }
 
 } // namespace flexilib::server

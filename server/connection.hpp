@@ -4,15 +4,19 @@
 #pragma once
 
 #include "server/arriving_request.hpp"
-#include "timing/clock.hpp"
 #include "server/connection_state.hpp"
 #include "server/unsent_output.hpp"
+#include "timing/clock.hpp"
 
 #include <atomic>
 #include <cstdint>
 #include <string>
 
 namespace flexilib::server {
+
+// How the epoll set and the ready queue name a connection: its slot and the slot's
+// generation (see connection_slots.hpp).
+using Ticket = uint64_t;
 
 struct Connection {
   Connection(int fd, std::string peer_ip, int peer_port, std::string local_ip, int local_port);
@@ -41,8 +45,12 @@ struct Connection {
   // that the next sweep does not report it again before a thread closes it.
   void postpone_deadline(Clock::rep now) { state_since_.store(now, std::memory_order_relaxed); }
 
-  // True while a serving thread owns the connection (it is out of the epoll set).
-  std::atomic<bool> busy{false};
+  // Its slot and generation, set once when the pool adds it (ConnectionSlots::add).
+  Ticket ticket = 0;
+  // The last read filled all the room it was given, so the socket may hold more:
+  // edge-triggered epoll reports only new arrivals, so the thread serves it again
+  // rather than wait for an event. A shorter read, as in nginx, says it is drained.
+  bool more_input = false;
   // Requests served so far; touched only by the thread that owns the connection.
   size_t requests_served = 0;
 

@@ -24,6 +24,7 @@ bool ConnectionStream::wait_for(short events, int timeout_ms) const {
 ssize_t ConnectionStream::receive(char *ptr, size_t size) {
   for (;;) {
     ssize_t got = ::recv(connection_.fd, ptr, size, 0);
+    connection_.more_input = got > 0 && size_t(got) == size;
     if (got >= 0) return got;
     if (errno == EINTR) continue;
     if (errno != EAGAIN) return -1;
@@ -42,12 +43,18 @@ bool ConnectionStream::fill_without_waiting() {
     buffers_.end -= buffers_.begin;
     buffers_.begin = 0;
   }
-  if (buffers_.end == input.size()) return true; // full: the caller decides
+  if (buffers_.end == input.size()) { // full: the caller decides
+    connection_.more_input = true;
+    return true;
+  }
+  // One read, not one more to see EAGAIN: a read that leaves room in the buffer has
+  // taken all there was (Connection::more_input).
+  const size_t room = input.size() - buffers_.end;
   ssize_t got;
   do {
-    got = ::recv(connection_.fd, input.data() + buffers_.end, input.size() - buffers_.end,
-                 MSG_DONTWAIT);
+    got = ::recv(connection_.fd, input.data() + buffers_.end, room, MSG_DONTWAIT);
   } while (got < 0 && errno == EINTR);
+  connection_.more_input = got > 0 && size_t(got) == room;
   if (got > 0) buffers_.end += size_t(got);
   if (got == 0) return false;
   return got > 0 || errno == EAGAIN;

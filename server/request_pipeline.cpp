@@ -32,6 +32,12 @@ namespace {
 
 thread_local RequestContext *current_request = nullptr;
 
+// cpp-httplib reads a body only for these methods; the others are answered before it
+// looks for one, without its regex-based routing.
+bool method_has_body(const std::string &method) {
+  return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+}
+
 // cpp-httplib must not apply Range or compress bodies: the handler's response goes
 // out as the handler made it; nor parse form bodies (it would empty a multipart body
 // into req.files and refuse urlencoded ones over 8 KiB). The library still sees all
@@ -44,16 +50,13 @@ void prepare_for_httplib(httplib::Request &request) {
   if (current_request != nullptr && current_request->continue_sent) request.headers.erase("Expect");
   request.headers.erase("Accept-Encoding");
   request.headers.erase("Content-Type");
-  if (!request.has_header("Content-Length") && !request.has_header("Transfer-Encoding"))
+  // Other methods: cpp-httplib reads no body for them, and the header would cost two
+  // allocations a request.
+  if (method_has_body(request.method) && !request.has_header("Content-Length") &&
+      !request.has_header("Transfer-Encoding"))
     request.set_header("Content-Length", "0");
 }
 const std::function<void(httplib::Request &)> httplib_request_setup = prepare_for_httplib;
-
-// cpp-httplib reads a body only for these methods; the others are answered before it
-// looks for one, without its regex-based routing.
-bool method_has_body(const std::string &method) {
-  return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
-}
 
 } // namespace
 
@@ -198,9 +201,9 @@ void RequestPipeline::record(const RequestContext &context, unsigned thread) {
   const double ttfb_ms = ms_between(context.start, ready);
   const double ttlb_ms = ms_between(context.start, context.end);
   const ConnectionStream &stream = context.stream;
-  write_access_log({context.connection.peer, context.head.request_line, stream.response_status(),
-                    ttfb_ms, stream.response_body_bytes(), ttlb_ms, context.arena.capacity(),
-                    context.arena.allocated()});
+  context.thread->log.append({context.connection.peer, context.head.request_line,
+                              stream.response_status(), ttfb_ms, stream.response_body_bytes(),
+                              ttlb_ms, context.arena.capacity(), context.arena.allocated()});
   if (stats_ == nullptr) return;
 
   const std::string_view line = context.head.request_line;

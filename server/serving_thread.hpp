@@ -1,6 +1,6 @@
-// A serving thread's own things: its request arena, its socket buffers, and what the
-// housekeeper may look at from outside: whether a handler is running, since when, for
-// which request on which connection.
+// A serving thread's own things: its request arena, its socket buffers, its request
+// log lines not yet written, and what the housekeeper may look at from outside: whether a handler
+// is running, since when, for which request on which connection.
 //
 // Who may touch the connection of a running handler: the serving thread owns it, and
 // hands it to no one; the housekeeper reaches it only through take_over_if_overdue(),
@@ -10,6 +10,7 @@
 // thread has left, the housekeeper no longer sees the connection at all.
 #pragma once
 
+#include "server/access_log.hpp"
 #include "server/arena.hpp"
 #include "server/connection_stream.hpp"
 
@@ -27,6 +28,7 @@ struct ServingThread {
   const unsigned index;
   Arena arena;
   StreamBuffers buffers;
+  AccessLogBuffer log;
 
   // Set by take_over_if_overdue() when the handler overran and a new thread took
   // over; read by this thread once it has left the handler window.

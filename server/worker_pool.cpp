@@ -8,6 +8,7 @@
 #include <cstring>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <optional>
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -18,13 +19,22 @@ namespace flexilib::server {
 
 namespace {
 
-// epoll_event.data.ptr is either a Connection or one of these markers.
-char listener_marker, wake_marker;
+// epoll_event.data.u64 is a connection's ticket or one of these markers, which no
+// slot number reaches.
+constexpr uint64_t listener_marker = ~uint64_t(0), stop_marker = ~uint64_t(1),
+                   ready_marker = ~uint64_t(2);
 
-constexpr uint32_t connection_events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
-// Not EPOLLRDHUP: a client that has finished sending may still be reading.
-constexpr uint32_t writable_events = EPOLLOUT | EPOLLONESHOT;
+// A connection is added with these once and never re-armed: edge-triggered, so an
+// event says something new arrived (or the socket became writable again after a
+// send found it full), and a thread busy with it does not stop others getting events.
+constexpr uint32_t connection_events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+// Ready connections one epoll_wait may return: more than two threads serve at once,
+// so that a wake-up is shared by many requests under load.
+constexpr int events_per_wait = 64;
 constexpr auto housekeeping_interval = std::chrono::milliseconds(250);
+// A thread busy this long (a slow handler, a long response) has its request log
+// lines written by the housekeeper.
+constexpr auto log_lines_wait_at_most = std::chrono::milliseconds(200);
 
 // For a line about a condition that lasts: true at most once a second per `said_at`.
 bool once_a_second(std::atomic<Clock::rep> &said_at) {
@@ -67,11 +77,15 @@ std::unique_ptr<Connection> accepted_connection(int fd, const sockaddr_storage &
 } // namespace
 
 WorkerPool::WorkerPool(int listen_fd, RequestReader &reader, PoolSettings settings)
-    : listen_fd_(listen_fd), reader_(reader), settings_(settings) {
-  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-  wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  arm(listen_fd_, &listener_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_ADD);
-  arm(wake_fd_, &wake_marker, EPOLLIN, EPOLL_CTL_ADD); // level: wakes every thread
+    : listen_fd_(listen_fd), reader_(reader), settings_(settings),
+      epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)), stop_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+      ready_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), connections_(settings.max_connections),
+      ready_(ready_fd_) {
+  // The listener stays one-shot: one thread accepts at a time (MAX_CONNECTIONS is
+  // checked between accepts), and it is re-armed once per burst of accepts.
+  arm(listen_fd_, listener_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_ADD);
+  arm(stop_fd_, stop_marker, EPOLLIN, EPOLL_CTL_ADD);             // level: wakes every thread
+  arm(ready_fd_, ready_marker, EPOLLIN | EPOLLET, EPOLL_CTL_ADD); // edge: one per write
 
   std::lock_guard lock(threads_mutex_);
   for (size_t i = 0; i < settings_.thread_count; ++i)
@@ -81,14 +95,15 @@ WorkerPool::WorkerPool(int listen_fd, RequestReader &reader, PoolSettings settin
 
 WorkerPool::~WorkerPool() {
   stop();
-  ::close(wake_fd_);
+  ::close(ready_fd_);
+  ::close(stop_fd_);
   ::close(epoll_fd_);
 }
 
-void WorkerPool::arm(int fd, void *tag, uint32_t events, int operation) {
+void WorkerPool::arm(int fd, uint64_t tag, uint32_t events, int operation) {
   epoll_event event{};
   event.events = events;
-  event.data.ptr = tag;
+  event.data.u64 = tag;
   ::epoll_ctl(epoll_fd_, operation, fd, &event);
 }
 
@@ -105,7 +120,7 @@ void WorkerPool::begin_stop() {
   if (stopping_.exchange(true)) return;
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr); // new connections stay queued
   const uint64_t one = 1;
-  [[maybe_unused]] ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
+  [[maybe_unused]] ssize_t ignored = ::write(stop_fd_, &one, sizeof one);
   threads_changed_.notify_all(); // the housekeeper
 }
 
@@ -124,12 +139,10 @@ void WorkerPool::stop() {
   }
   for (std::thread &thread : threads)
     if (thread.joinable()) thread.join();
-  std::lock_guard lock(connections_mutex_);
   connections_.clear();
 }
 
 size_t WorkerPool::connection_count() const {
-  std::lock_guard lock(connections_mutex_);
   return connections_.size();
 }
 
@@ -144,22 +157,48 @@ void WorkerPool::run(ServingThread &thread) {
   Arena::set_current(&thread.arena);
 
   // A thread that was replaced while stuck leaves once its handler has returned.
+  epoll_event events[events_per_wait];
   while (!stopping_ && !thread.replaced) {
-    epoll_event event{};
-    const int ready = ::epoll_wait(epoll_fd_, &event, 1, -1);
-    if (ready <= 0 || stopping_) continue;
-    if (event.data.ptr == &wake_marker) continue;
-    if (event.data.ptr == &listener_marker) {
-      accept_connections();
-    } else {
-      serve(*static_cast<Connection *>(event.data.ptr), thread);
+    if (Connection *queued = ready_.take_or_sleep()) {
+      serve_until_released(*queued, thread);
+      continue;
     }
+    thread.log.flush(); // no request's line waits while the thread does
+    const int ready = ::epoll_wait(epoll_fd_, events, events_per_wait, -1);
+    ready_.woke();
+    if (ready > 0 && !stopping_) take_ready(events, ready, thread);
   }
+  thread.log.flush();
   Arena::set_current(nullptr);
   std::lock_guard lock(threads_mutex_);
   --running_threads_;
   if (thread.replaced) --stuck_threads_;
   threads_changed_.notify_all();
+}
+
+// Takes every connection epoll reported that no other thread owns, serves the first
+// and queues the rest for whichever thread is free first (this one included).
+void WorkerPool::take_ready(const epoll_event *events, int count, ServingThread &thread) {
+  Connection *first = nullptr;
+  Connection *rest[events_per_wait]{};
+  size_t rest_count = 0;
+  for (int i = 0; i < count; ++i) {
+    const uint64_t tag = events[i].data.u64;
+    if (tag == listener_marker) {
+      accept_connections();
+      continue;
+    }
+    if (tag == stop_marker || tag == ready_marker) continue;
+    Connection *connection = connections_.claim(tag);
+    if (connection == nullptr) continue; // closed, or its owner will serve it again
+    if (first == nullptr) {
+      first = connection;
+    } else {
+      rest[rest_count++] = connection;
+    }
+  }
+  ready_.push(rest, rest_count);
+  if (first != nullptr) serve_until_released(*first, thread);
 }
 
 void WorkerPool::accept_connections() {
@@ -187,94 +226,98 @@ void WorkerPool::accept_connections() {
       }
       break;
     }
-    std::unique_ptr<Connection> connection = accepted_connection(fd, peer);
-    connection->busy.store(false, std::memory_order_release); // see serve()
-    Connection *raw = connection.get();
-    {
-      std::lock_guard lock(connections_mutex_);
-      connections_.emplace(raw, std::move(connection));
-    }
-    arm(fd, raw, connection_events, EPOLL_CTL_ADD);
+    const Connection *added = connections_.add(accepted_connection(fd, peer));
+    if (added == nullptr) continue; // full after all: the connection closed with it
+    // From here on another thread may take it, serve it and close it: only its ticket,
+    // read now, and the descriptor number are used.
+    const Ticket ticket = added->ticket;
+    arm(fd, ticket, connection_events, EPOLL_CTL_ADD); // reports what already arrived
   }
-  arm(listen_fd_, &listener_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_MOD);
+  arm(listen_fd_, listener_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_MOD);
 }
 
-void WorkerPool::serve(Connection &connection, ServingThread &thread) {
-  // The connection passes from thread to thread through epoll, which orders the
-  // handover but is invisible to ThreadSanitizer; this acquire pairs with the release
-  // in hand_back() (and the one at accept) and states that order in the memory model too.
-  connection.busy.exchange(true, std::memory_order_acq_rel);
+// Serves the connection, then lets it go. When an event came meanwhile, or the socket
+// may hold more than was read, the thread keeps it: it serves it again at once when no
+// other connection waits, and otherwise queues it behind those, so that a busy client
+// does not keep a thread to itself.
+void WorkerPool::serve_until_released(Connection &connection, ServingThread &thread) {
+  for (;;) {
+    if (serve(connection, thread) == Turn::closed) return;
+    if (stopping_) return; // kept as it is: shutdown sends what it holds, then closes it
+    const bool unread = connection.more_input && connection.state() != ConnectionState::sending;
+    if (!unread && connections_.release(connection)) return;
+    // With nothing else waiting it is served again at once, without a hand-over.
+    if (ready_.waiting()) return ready_.push(connection);
+  }
+}
+
+WorkerPool::Turn WorkerPool::serve(Connection &connection, ServingThread &thread) {
   const ConnectionState state = connection.state();
   if (state == ConnectionState::lingering) return discard_input(connection);
-  if (state == ConnectionState::sending && !send_more(connection)) return;
+  if (state == ConnectionState::sending) {
+    if (const std::optional<Turn> stopped = send_more(connection)) return *stopped;
+  }
   connection.ending = reader_.serve(connection, thread);
   if (thread.replaced) return close_connection(connection);
   if (!connection.unsent.empty()) return wait_until_writable(connection, true);
   if (connection.ending != Ending::none || stopping_) return end(connection);
   connection.made_progress();
-  hand_back(connection, connection_events);
+  return Turn::open;
 }
 
 // The connection was waiting for its client to read: sends what the socket takes.
-// True when all is sent and the connection should go on to its next request.
-bool WorkerPool::send_more(Connection &connection) {
+// Nothing when all is sent and the connection goes on to its next request; else how
+// the turn ends (still waiting for the client, or closed).
+std::optional<WorkerPool::Turn> WorkerPool::send_more(Connection &connection) {
   const uint64_t sent_before = connection.unsent.sent();
   switch (connection.unsent.send_to(connection.fd)) {
   case SendProgress::failed:
-    close_connection(connection);
-    return false;
+    return close_connection(connection);
   case SendProgress::blocked:
-    wait_until_writable(connection, connection.unsent.sent() != sent_before);
-    return false;
+    return wait_until_writable(connection, connection.unsent.sent() != sent_before);
   case SendProgress::done:
-    if (connection.ending != Ending::none) {
-      end(connection);
-      return false;
-    }
+    if (connection.ending != Ending::none) return end(connection);
     // A body was still arriving when its "100 Continue" could not go out at once.
     connection.enter(connection.arriving.budget ? ConnectionState::receiving_body
                                                 : ConnectionState::idle);
-    return true;
+    return std::nullopt;
   }
-  return false;
+  return std::nullopt;
 }
 
-// During shutdown the connection is left as it is: drain sends what it holds.
-void WorkerPool::wait_until_writable(Connection &connection, bool progressed) {
+// The send that filled the socket makes the kernel report it writable again (an
+// edge), so the connection simply waits; during shutdown, drain sends what it holds.
+WorkerPool::Turn WorkerPool::wait_until_writable(Connection &connection, bool progressed) {
   connection.enter(ConnectionState::sending);
   if (progressed) connection.made_progress();
-  if (stopping_) return;
-  hand_back(connection, writable_events);
+  return Turn::open;
 }
 
 // Closes the connection, or lets it linger (see Connection::Ending).
-void WorkerPool::end(Connection &connection) {
+WorkerPool::Turn WorkerPool::end(Connection &connection) {
   if (connection.ending != Ending::linger || stopping_) return close_connection(connection);
   ::shutdown(connection.fd, SHUT_WR);           // the client sees the response end here
   connection.enter(ConnectionState::lingering); // and READ_TIMEOUT_MS from now it is closed
-  discard_input(connection);
+  return discard_input(connection);
 }
 
 // A lingering connection: reads and drops what the client still sends, a bounded
-// amount per turn so that a fast sender does not keep the thread, and closes once the
-// client has closed its side.
-void WorkerPool::discard_input(Connection &connection) {
+// amount per turn so that a fast sender does not keep the thread (what is left is
+// read after the other ready connections), and closes once the client has closed
+// its side.
+WorkerPool::Turn WorkerPool::discard_input(Connection &connection) {
   char sink[16 * 1024];
+  connection.more_input = true;
   for (int turn = 0; turn < 64; ++turn) {
     const ssize_t got = ::recv(connection.fd, sink, sizeof sink, MSG_DONTWAIT);
     if (got > 0 || (got < 0 && errno == EINTR)) continue;
-    if (got < 0 && errno == EAGAIN) break;
+    if (got < 0 && errno == EAGAIN) {
+      connection.more_input = false;
+      return Turn::open;
+    }
     return close_connection(connection); // end of file, or the client reset it
   }
-  hand_back(connection, connection_events);
-}
-
-void WorkerPool::hand_back(Connection &connection, uint32_t events) {
-  // After the release store the connection may already be another thread's: nothing
-  // of it is touched past that point, not even its fd.
-  const int fd = connection.fd;
-  connection.busy.store(false, std::memory_order_release);
-  arm(fd, &connection, events, EPOLL_CTL_MOD);
+  return Turn::open;
 }
 
 // WRITE_TIMEOUT_MS still applies: a client that reads nothing does not hold up the
@@ -283,31 +326,21 @@ bool WorkerPool::send_remaining_output() {
   const Clock::rep now = now_ticks();
   const Clock::rep send_limit =
       ticks_of(std::chrono::milliseconds(reader_.limits().timeouts.write_ms));
-  std::lock_guard lock(connections_mutex_);
-  for (auto entry = connections_.begin(); entry != connections_.end();) {
-    Connection &connection = *entry->second;
+  connections_.close_unless([&](Connection &connection) {
     const uint64_t sent_before = connection.unsent.sent();
     const bool keep = connection.state() == ConnectionState::sending &&
                       connection.unsent.send_to(connection.fd) == SendProgress::blocked;
     if (keep && connection.unsent.sent() != sent_before) connection.made_progress(now);
-    if (keep && now - connection.state_since() <= send_limit) {
-      ++entry;
-    } else {
-      entry = connections_.erase(entry);
-    }
-  }
-  return connections_.empty();
+    return keep && now - connection.state_since() <= send_limit;
+  });
+  return connections_.size() == 0;
 }
 
-void WorkerPool::close_connection(Connection &connection) {
-  size_t remaining;
-  {
-    std::lock_guard lock(connections_mutex_);
-    connections_.erase(&connection); // closes the socket, which leaves the epoll set
-    remaining = connections_.size();
-  }
+WorkerPool::Turn WorkerPool::close_connection(Connection &connection) {
+  const size_t remaining = connections_.close(connection); // the socket leaves the epoll set
   if (remaining + 1 == settings_.max_connections && !stopping_)
-    arm(listen_fd_, &listener_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_MOD);
+    arm(listen_fd_, listener_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_MOD);
+  return Turn::closed;
 }
 
 void WorkerPool::keep_house() {
@@ -318,8 +351,9 @@ void WorkerPool::keep_house() {
     if (stopping_) break;
     lock.unlock();
     close_overdue_connections();
-    if (!stopping_) arm(listen_fd_, &listener_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_MOD);
+    if (!stopping_) arm(listen_fd_, listener_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_MOD);
     lock.lock();
+    flush_request_logs();
     replace_stuck_threads();
   }
 }
@@ -332,16 +366,22 @@ void WorkerPool::close_overdue_connections() {
   const StateDeadlines deadlines{limits.timeouts.read_ms, limits.timeouts.write_ms,
                                  limits.keep_alive_seconds};
   const Clock::rep now = now_ticks();
-  std::lock_guard lock(connections_mutex_);
-  for (auto &[raw, connection] : connections_) {
-    if (connection->busy) continue;
-    const Overdue due = overdue(connection->state(), connection->state_since(), now, deadlines);
-    if (!due.due) continue;
+  connections_.for_each_unowned([&](Connection &connection) {
+    const Overdue due = overdue(connection.state(), connection.state_since(), now, deadlines);
+    if (!due.due) return;
     if (!due.why.empty())
-      write_diagnostic(connection->peer + ": " + due.why + ": connection closed");
-    ::shutdown(connection->fd, SHUT_RDWR);
-    connection->postpone_deadline(now); // said once, not at every sweep
-  }
+      write_diagnostic(connection.peer + ": " + due.why + ": connection closed");
+    ::shutdown(connection.fd, SHUT_RDWR);
+    connection.postpone_deadline(now); // said once, not at every sweep
+  });
+}
+
+// The lines of a thread busy for a while (a slow handler, a long response) are not
+// held until it is done. threads_mutex_ held.
+void WorkerPool::flush_request_logs() {
+  const Clock::rep now = now_ticks();
+  for (ServingThread &thread : serving_)
+    thread.log.flush_if_older(now, ticks_of(log_lines_wait_at_most));
 }
 
 namespace {

@@ -1,21 +1,28 @@
-// The serving threads. SERVER_THREAD_COUNT threads share one epoll set holding the
-// listening socket and every idle connection. A thread takes one ready connection
-// (EPOLLONESHOT makes it the only owner), serves the requests it has buffered, and
-// hands it back to epoll before taking the next. So a keep-alive connection holds a
-// thread only while it has a request, and with far more connections than threads
-// every client is served in readiness order: cpp-httplib's own pool, by contrast,
-// gives each keep-alive connection a thread for its whole life and starves the rest.
-// No thread ever waits for a slow client either: an incomplete head or body is kept
-// with the connection, and so is a response the client is slow to read (the
-// connection then waits in epoll to become writable), and the thread moves on.
+// The serving threads. SERVER_THREAD_COUNT threads share one edge-triggered epoll set
+// holding the listening socket and every connection, each added once and never
+// re-armed. One epoll_wait gives a thread several ready connections: it takes each
+// (ConnectionSlots: one owner at a time, an event for an owned one noted for its
+// owner), serves one and queues the rest (ReadyQueue), where it or any other thread
+// takes them before waiting again, a sleeping thread being woken for them. So a
+// keep-alive connection holds a thread only while it has a request, every client is
+// served in readiness order, and a slow handler holds up only its own connection:
+// cpp-httplib's own pool, by contrast, gives each keep-alive connection a thread for
+// its whole life and starves the rest. No thread ever waits for a slow client either:
+// an incomplete head or body is kept with the connection, and so is a response the
+// client is slow to read (the connection then waits for epoll to say it is
+// writable), and the thread moves on. README "How it works" weighs this design
+// against per-thread loops, with measurements.
 //
 // One more thread keeps house four times a second: it closes idle connections, heads
 // and bodies that stopped arriving and responses nobody reads, and it answers 504 for a handler
 // that has run longer than HANDLER_TIMEOUT_MS, starting a new serving thread in place of the stuck
-// one (a thread cannot be killed; it leaves when, if ever, the handler returns).
+// one (a thread cannot be killed; it leaves when, if ever, the handler returns). It
+// also writes out the request log lines of a thread that has been busy for a while.
 #pragma once
 
 #include "server/connection.hpp"
+#include "server/connection_slots.hpp"
+#include "server/ready_queue.hpp"
 #include "server/request_reader.hpp"
 
 #include <atomic>
@@ -24,8 +31,9 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <sys/epoll.h>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 namespace flexilib::server {
@@ -63,28 +71,37 @@ public:
   size_t stuck_thread_count() const;
 
 private:
+  // What a turn leaves of a connection: still open (the serving thread owns it until
+  // it hands it on), or closed and gone.
+  enum class Turn { open, closed };
+
   void start_thread();
   void run(ServingThread &thread);
+  void take_ready(const epoll_event *events, int count, ServingThread &thread);
   void accept_connections();
-  void serve(Connection &connection, ServingThread &thread);
-  bool send_more(Connection &connection);
-  void wait_until_writable(Connection &connection, bool progressed);
-  void end(Connection &connection);
-  void discard_input(Connection &connection);
-  void hand_back(Connection &connection, uint32_t events);
-  void close_connection(Connection &connection);
+  void serve_until_released(Connection &connection, ServingThread &thread);
+  Turn serve(Connection &connection, ServingThread &thread);
+  std::optional<Turn> send_more(Connection &connection);
+  Turn wait_until_writable(Connection &connection, bool progressed);
+  Turn end(Connection &connection);
+  Turn discard_input(Connection &connection);
+  Turn close_connection(Connection &connection);
   void keep_house();
   void close_overdue_connections();
+  void flush_request_logs();
   void replace_stuck_threads();
   size_t max_stuck_threads() const;
-  void arm(int fd, void *tag, uint32_t events, int operation);
+  void arm(int fd, uint64_t tag, uint32_t events, int operation);
 
   const int listen_fd_;
   RequestReader &reader_;
   const PoolSettings settings_;
-  int epoll_fd_ = -1;
-  int wake_fd_ = -1; // eventfd: readable once stopping
+  const int epoll_fd_;
+  const int stop_fd_;  // eventfd, level-triggered: readable once stopping, wakes every thread
+  const int ready_fd_; // eventfd, edge-triggered: wakes one thread for the ready queue
   std::atomic<bool> stopping_{false};
+  ConnectionSlots connections_;
+  ReadyQueue ready_;
 
   mutable std::mutex threads_mutex_; // guards everything down to housekeeper_
   std::condition_variable threads_changed_;
@@ -96,9 +113,6 @@ private:
 
   // When the lines about a full connection table and a failing accept were last said.
   std::atomic<Clock::rep> said_connections_full_{0}, said_accept_failed_{0};
-
-  mutable std::mutex connections_mutex_; // taken on accept, close and sweep only
-  std::unordered_map<Connection *, std::unique_ptr<Connection>> connections_;
 };
 
 } // namespace flexilib::server

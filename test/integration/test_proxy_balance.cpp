@@ -326,7 +326,7 @@ TEST_CASE("balance: a bad upstream list is a config error naming the line and th
   TempDir dir;
   dir.write_file("proxy.ini", "/ok = http://127.0.0.1:3000 http://127.0.0.1:3001\n"
                               "/bad = http://127.0.0.1:3000 http://127.0.0.1:99999\n");
-  ServerProcess check({dir.path(), {"--check", "proxy.ini"}});
+  ServerProcess check({dir.path(), {"--check", "proxy.ini"}, {}});
   REQUIRE(check.launch());
   const std::optional<int> status = check.wait_exit();
   REQUIRE(status);

@@ -176,8 +176,10 @@ bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream
       ok = false;
     }
   }
-  ok = stream.flush() && ok && !is_refusal(stream.response_status()) &&
-       !stream.closes_after_response();
+  // The server's own refusal means the stream may not be where the next request starts;
+  // a route target's 400 or 413 (a handler's, an upstream's) came after a whole request.
+  const bool refused_by_server = is_refusal(stream.response_status()) && !context.exchange;
+  ok = stream.flush() && ok && !refused_by_server && !stream.closes_after_response();
   if (context.exchange && context.exchange->library)
     loader::call_entry_point({context.exchange->library->path(), "request_deinit",
                               context.exchange->route, context.head.request_line},

@@ -2,6 +2,7 @@
 #include "admin/content_negotiation.hpp"
 
 #include "http/case_insensitive.hpp"
+#include "http/whitespace.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -11,15 +12,7 @@ namespace flexilib::admin {
 namespace {
 
 using http::equals_ignoring_case;
-
-std::string_view trim(std::string_view text) {
-  const auto blank = [](char c) { return c == ' ' || c == '\t'; };
-  while (!text.empty() && blank(text.front()))
-    text.remove_prefix(1);
-  while (!text.empty() && blank(text.back()))
-    text.remove_suffix(1);
-  return text;
-}
+using http::trim;
 
 // The q parameter among a media range's parameters ("level=1;q=0.5"); 1 when absent,
 // 0 when malformed (a range the client did not say it wants clearly is not chosen).

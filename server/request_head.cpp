@@ -2,6 +2,7 @@
 #include "server/request_head.hpp"
 
 #include "http/case_insensitive.hpp"
+#include "http/whitespace.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -11,15 +12,7 @@ namespace flexilib::server {
 namespace {
 
 using http::equals_ignoring_case;
-
-std::string_view trim(std::string_view text) {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t'; };
-  while (!text.empty() && is_space(text.front()))
-    text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back()))
-    text.remove_suffix(1);
-  return text;
-}
+using http::trim;
 
 // Calls `visit` with each line of `head` after the request line, without its CRLF;
 // lines that end in a bare LF are skipped.

@@ -2,6 +2,7 @@
 #include "upstream/forwarded_headers.hpp"
 
 #include "http/case_insensitive.hpp"
+#include "http/whitespace.hpp"
 
 namespace flexilib::upstream {
 
@@ -10,14 +11,7 @@ namespace {
 using http::ascii_lower;
 using http::equals_ignoring_case;
 using http::starts_with_ignoring_case;
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
-}
+using http::trim;
 
 std::string_view name_of(const flexilib_header &field) {
   return {field.name_ptr, field.name_len};

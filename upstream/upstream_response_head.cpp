@@ -4,6 +4,7 @@
 
 #include "http/case_insensitive.hpp"
 #include "http/token.hpp"
+#include "http/whitespace.hpp"
 
 #include <charconv>
 
@@ -12,14 +13,7 @@ namespace flexilib::upstream {
 namespace {
 
 using http::equals_ignoring_case;
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
-}
+using http::trim;
 
 bool has_forbidden_byte(std::string_view text) {
   for (char c : text)

@@ -5,11 +5,13 @@
 
 #include "server/arriving_request.hpp"
 #include "server/connection_state.hpp"
+#include "server/parked_exchange.hpp"
 #include "server/unsent_output.hpp"
 #include "timing/clock.hpp"
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace flexilib::server {
@@ -68,6 +70,15 @@ struct Connection {
   // discards what comes, until the client closes or READ_TIMEOUT_MS passes.
   enum class Ending : uint8_t { none, close, linger };
   Ending ending = Ending::none;
+
+  // A request whose answer is still on its way (ConnectionState::relaying): a proxied
+  // request waiting for its upstream or for room in the client's socket. Its events
+  // (the client's socket's and the upstream's) resume it; once done, the connection
+  // reads its next request, or closes when `close_after_parked`.
+  std::unique_ptr<ParkedExchange> parked;
+  bool close_after_parked = false;
+  // How long the parked request may wait without progress (ms), for the housekeeper.
+  std::atomic<int> parked_limit_ms{0};
 
 private:
   std::atomic<ConnectionState> state_{ConnectionState::idle};

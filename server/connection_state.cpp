@@ -15,6 +15,8 @@ std::string_view state_name(ConnectionState state) {
     return "sending";
   case ConnectionState::lingering:
     return "lingering";
+  case ConnectionState::relaying:
+    return "relaying";
   }
   return "?";
 }
@@ -41,6 +43,8 @@ Overdue overdue(ConnectionState state, Clock::rep since, Clock::rep now,
   case ConnectionState::sending:
     if (quiet <= ticks_of(std::chrono::milliseconds(deadlines.write_ms))) return {};
     return {true, stalled_reader(deadlines.write_ms)};
+  case ConnectionState::relaying:
+    return {}; // its wait's limit is the parked exchange's (WorkerPool::wake_overdue_relays)
   }
   return {};
 }

@@ -23,20 +23,25 @@ enum class ConnectionState : uint8_t {
                   // log line, after WRITE_TIMEOUT_MS without progress
   lingering,      // after a refusal, reading and dropping what the client still sends:
                   // closed, silently, READ_TIMEOUT_MS after it began
+  relaying,       // a request parked with the connection (Connection::parked), waiting
+                  // for its upstream or its client: resumed by an event on either; the
+                  // worker pool gives it up after UPSTREAM_READ_TIMEOUT_MS without an
+                  // upstream byte, or WRITE_TIMEOUT_MS without the client taking one
 };
-constexpr size_t connection_state_count = 5;
+constexpr size_t connection_state_count = 6;
 
 // Which state may follow which (staying is always allowed). A lingering connection
 // only closes; a sending one goes back to reading requests through idle, or to the
 // body it was collecting when its "100 Continue" could not go out at once.
 constexpr bool transition_allowed(ConnectionState from, ConnectionState to) {
   constexpr std::array<std::array<bool, connection_state_count>, connection_state_count> allowed{{
-      //  idle   head   body   send   linger     <- to; from:
-      {{true, true, true, true, true}},     // idle
-      {{true, true, true, true, true}},     // reading_head
-      {{true, false, true, true, true}},    // receiving_body
-      {{true, false, true, true, true}},    // sending
-      {{false, false, false, false, true}}, // lingering
+      //  idle   head   body   send   linger relay    <- to; from:
+      {{true, true, true, true, true, true}},      // idle
+      {{true, true, true, true, true, true}},      // reading_head
+      {{true, false, true, true, true, false}},    // receiving_body
+      {{true, false, true, true, true, false}},    // sending
+      {{false, false, false, false, true, false}}, // lingering
+      {{true, false, false, false, true, true}},   // relaying: back to requests through idle
   }};
   return allowed[size_t(from)][size_t(to)];
 }
@@ -45,7 +50,7 @@ constexpr bool transition_allowed(ConnectionState from, ConnectionState to) {
 // state's start, so that a client trickling a byte at a time cannot hold on.
 constexpr bool progress_restarts_clock(ConnectionState state) {
   return state == ConnectionState::idle || state == ConnectionState::receiving_body ||
-         state == ConnectionState::sending;
+         state == ConnectionState::sending || state == ConnectionState::relaying;
 }
 
 std::string_view state_name(ConnectionState state);

@@ -187,7 +187,11 @@ bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream
   context.end = Clock::now();
   ++connection.requests_served;
 
-  record(context, thread.index);
+  if (connection.parked) {
+    keep_for_record(context, *connection.parked); // logged once its answer is out
+  } else {
+    record(context, thread.index);
+  }
   current_request = nullptr;
   arena.reset();
   return ok && !connection_closed && !last_on_connection;
@@ -237,6 +241,58 @@ void RequestPipeline::record(const RequestContext &context, unsigned thread) {
   if (exchange != nullptr) {
     sample.cold = exchange->cold;
     sample.billed_ms = exchange->billed_ms;
+  }
+  stats_->record(sample, route, target);
+}
+
+// ---- A request parked with its connection (issue 15) --------------------------------
+// A proxied request waiting for its upstream leaves the thread (server::ParkedExchange);
+// what its log line and figures need is kept with it, and recorded once it is done.
+
+void RequestPipeline::keep_for_record(const RequestContext &context, ParkedExchange &parked) {
+  ParkedRecord &kept = parked.record;
+  kept.request_line.assign(context.head.request_line);
+  kept.start = context.start;
+  kept.wall_start = context.wall_start;
+  kept.table = context.table;
+  kept.route = context.route;
+  kept.prealloc_bytes = context.arena.capacity();
+  kept.alloc_bytes = context.arena.allocated();
+}
+
+void RequestPipeline::record_parked(const Connection &connection, ServingThread &thread) {
+  const ParkedExchange &parked = *connection.parked;
+  const ParkedRecord &kept = parked.record;
+  const Clock::time_point end = Clock::now();
+  const Clock::time_point ready =
+      parked.response_ready() == Clock::time_point{} ? end : parked.response_ready();
+  const double ttfb_ms = ms_between(kept.start, ready);
+  const double ttlb_ms = ms_between(kept.start, end);
+  thread.log.append({connection.peer, kept.request_line, parked.status(), ttfb_ms,
+                     parked.body_bytes(), ttlb_ms, kept.prealloc_bytes, kept.alloc_bytes});
+  if (stats_ == nullptr) return;
+
+  const std::string_view line = kept.request_line;
+  const size_t method_end = std::min(line.find(' '), line.size());
+  const size_t target_end = std::min(line.find(' ', method_end + 1), line.size());
+  stats::RequestSample sample;
+  sample.time = kept.wall_start;
+  sample.client = connection.peer;
+  sample.method = line.substr(0, method_end);
+  sample.target = line.substr(std::min(method_end + 1, line.size()), target_end - method_end - 1);
+  sample.status = parked.status();
+  sample.body_bytes = parked.body_bytes();
+  sample.ttfb_ms = ttfb_ms;
+  sample.ttlb_ms = ttlb_ms;
+  sample.prealloc_bytes = kept.prealloc_bytes;
+  sample.alloc_bytes = kept.alloc_bytes;
+  sample.thread = thread.index;
+  stats::Totals *route = nullptr, *target = nullptr;
+  if (const loader::Route *matched = kept.route) {
+    sample.route = matched->name;
+    sample.library = matched->target->name();
+    route = matched->totals.get();
+    target = matched->target_totals.get();
   }
   stats_->record(sample, route, target);
 }

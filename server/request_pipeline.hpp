@@ -52,7 +52,13 @@ public:
 
   const PipelineLimits &limits() const { return limits_; }
 
+  // The log line and figures of the connection's parked request, now done
+  // (Connection::parked: a proxied request that waited for its upstream in the epoll
+  // set), on the thread that finished it.
+  void record_parked(const Connection &connection, ServingThread &thread);
+
 private:
+  void keep_for_record(const RequestContext &context, ParkedExchange &parked);
   // cpp-httplib's Server with the protected entry point that takes a Stream made
   // public, so requests are read from our connections rather than its own loop.
   class HttpParser : public httplib::Server {

@@ -104,8 +104,22 @@ Ending RequestReader::serve_arriving(Connection &connection, ConnectionStream &s
   std::swap(buffers.input, arriving.bytes);
   buffers.begin = buffers.end = 0;
   arriving = {}; // frees the request's memory and gives its budget back
+  if (connection.parked) return park(connection, {}, keep_open && all_read);
   if (keep_open && all_read) return Ending::none;
   return closing(stream);
+}
+
+// The request's target parked it (Connection::parked): the connection waits for
+// its answer in the epoll set, keeping what the client sent after the request (a
+// pipelined request, read once the answer is out).
+Ending RequestReader::park(Connection &connection, std::string_view unread, bool keep_open) {
+  connection.pending.assign(unread);
+  connection.close_after_parked = !keep_open;
+  return Ending::none;
+}
+
+void RequestReader::record_parked(Connection &connection, ServingThread &thread) {
+  pipeline_.record_parked(connection, thread);
 }
 
 Ending RequestReader::serve(Connection &connection, ServingThread &thread) {
@@ -164,7 +178,9 @@ Ending RequestReader::serve(Connection &connection, ServingThread &thread) {
     connection.enter(ConnectionState::idle); // complete: the request is served now
     const bool last =
         !open || connection.requests_served + 1 >= limits_.max_requests_per_connection;
-    if (!pipeline_.serve_one(connection, stream, thread, head_length, last)) return closing(stream);
+    const bool keep_open = pipeline_.serve_one(connection, stream, thread, head_length, last);
+    if (connection.parked) return park(connection, buffers.unread(), keep_open);
+    if (!keep_open) return closing(stream);
     if (buffers.unread().empty()) return Ending::none;
     if (!connection.unsent.empty()) {
       // The client is not reading: its next pipelined request waits until it has.

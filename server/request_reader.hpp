@@ -32,7 +32,11 @@ public:
 
   const PipelineLimits &limits() const { return limits_; }
 
+  // A parked request is done (Connection::parked): its log line and figures.
+  void record_parked(Connection &connection, ServingThread &thread);
+
 private:
+  Ending park(Connection &connection, std::string_view unread, bool keep_open);
   enum class BodyWait { none, in_buffer, with_connection };
   BodyWait body_wait(std::string_view head, const BodyFields &fields, std::string_view after_head,
                      size_t buffer_size, Arena &arena) const;

@@ -2,6 +2,7 @@
 #include "server/worker_pool.hpp"
 
 #include "server/access_log.hpp"
+#include "server/socket_links.hpp"
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -86,6 +87,8 @@ WorkerPool::WorkerPool(int listen_fd, RequestReader &reader, PoolSettings settin
   arm(listen_fd_, listener_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_ADD);
   arm(stop_fd_, stop_marker, EPOLLIN, EPOLL_CTL_ADD);             // level: wakes every thread
   arm(ready_fd_, ready_marker, EPOLLIN | EPOLLET, EPOLL_CTL_ADD); // edge: one per write
+  // Upstream connections join this set, their events becoming their clients' turns.
+  SocketLinks::shared().attach(epoll_fd_);
 
   std::lock_guard lock(threads_mutex_);
   for (size_t i = 0; i < settings_.thread_count; ++i)
@@ -95,6 +98,7 @@ WorkerPool::WorkerPool(int listen_fd, RequestReader &reader, PoolSettings settin
 
 WorkerPool::~WorkerPool() {
   stop();
+  SocketLinks::shared().attach(-1);
   ::close(ready_fd_);
   ::close(stop_fd_);
   ::close(epoll_fd_);
@@ -189,7 +193,15 @@ void WorkerPool::take_ready(const epoll_event *events, int count, ServingThread 
       continue;
     }
     if (tag == stop_marker || tag == ready_marker) continue;
-    Connection *connection = connections_.claim(tag);
+    // An upstream socket's event is a turn of the connection whose relay uses it.
+    Ticket ticket = tag;
+    if (SocketLinks::is_link_tag(tag)) {
+      const std::optional<uint64_t> owner =
+          SocketLinks::shared().owner_of_event(SocketLinks::link_of_tag(tag));
+      if (!owner) continue; // an idle pooled connection: noted for the pool
+      ticket = *owner;
+    }
+    Connection *connection = connections_.claim(ticket);
     if (connection == nullptr) continue; // closed, or its owner will serve it again
     if (first == nullptr) {
       first = connection;
@@ -244,7 +256,10 @@ void WorkerPool::serve_until_released(Connection &connection, ServingThread &thr
   for (;;) {
     if (serve(connection, thread) == Turn::closed) return;
     if (stopping_) return; // kept as it is: shutdown sends what it holds, then closes it
-    const bool unread = connection.more_input && connection.state() != ConnectionState::sending;
+    // A sending or relaying connection reads no requests until its response is out.
+    const ConnectionState state = connection.state();
+    const bool unread = connection.more_input && state != ConnectionState::sending &&
+                        state != ConnectionState::relaying;
     if (!unread && connections_.release(connection)) return;
     // With nothing else waiting it is served again at once, without a hand-over.
     if (ready_.waiting()) return ready_.push(connection);
@@ -257,12 +272,58 @@ WorkerPool::Turn WorkerPool::serve(Connection &connection, ServingThread &thread
   if (state == ConnectionState::sending) {
     if (const std::optional<Turn> stopped = send_more(connection)) return *stopped;
   }
+  if (state == ConnectionState::relaying) {
+    if (const std::optional<Turn> waiting = resume_parked(connection, thread)) return *waiting;
+  }
   connection.ending = reader_.serve(connection, thread);
   if (thread.replaced) return close_connection(connection);
+  if (connection.parked) return park(connection);
   if (!connection.unsent.empty()) return wait_until_writable(connection, true);
   if (connection.ending != Ending::none || stopping_) return end(connection);
   connection.made_progress();
   return Turn::open;
+}
+
+int WorkerPool::parked_limit_ms(const ParkedExchange &parked) const {
+  return parked.waiting == ParkedExchange::Progress::waiting_client
+             ? reader_.limits().timeouts.write_ms
+             : parked.upstream_wait_limit_ms();
+}
+
+// A request's target parked it (a proxied request waiting for its upstream): the
+// thread lets the connection go, and an event on its socket or the upstream's
+// resumes it (resume_parked).
+WorkerPool::Turn WorkerPool::park(Connection &connection) {
+  connection.parked_limit_ms.store(parked_limit_ms(*connection.parked), std::memory_order_relaxed);
+  connection.enter(ConnectionState::relaying);
+  return Turn::open;
+}
+
+// A turn of a parked request: it goes on as far as the sockets allow. Nothing when it
+// is done and the connection goes on to its next request; else how the turn ends
+// (still waiting, or closed). The housekeeper queues a connection whose wait has
+// passed its limit (close_overdue_connections), and the request then gives up: 504,
+// or a cut connection once bytes went out.
+std::optional<WorkerPool::Turn> WorkerPool::resume_parked(Connection &connection,
+                                                          ServingThread &thread) {
+  ParkedExchange &parked = *connection.parked;
+  const Clock::rep now = now_ticks();
+  const int limit_ms = connection.parked_limit_ms.load(std::memory_order_relaxed);
+  const bool late = now - connection.state_since() > ticks_of(std::chrono::milliseconds(limit_ms));
+  parked.waiting = parked.resume(connection, late);
+  if (parked.moved()) connection.made_progress(now);
+  if (parked.waiting != ParkedExchange::Progress::done) {
+    connection.parked_limit_ms.store(parked_limit_ms(parked), std::memory_order_relaxed);
+    return Turn::open;
+  }
+  if (parked.client_stalled())
+    report_stalled_reader(connection, reader_.limits().timeouts.write_ms);
+  reader_.record_parked(connection, thread);
+  const bool close = parked.closes_connection() || connection.close_after_parked;
+  connection.parked.reset();
+  connection.enter(ConnectionState::idle);
+  if (close || stopping_) return close_connection(connection);
+  return std::nullopt; // the requests the client sent meanwhile are read now
 }
 
 // The connection was waiting for its client to read: sends what the socket takes.
@@ -367,6 +428,13 @@ void WorkerPool::close_overdue_connections() {
                                  limits.keep_alive_seconds};
   const Clock::rep now = now_ticks();
   connections_.for_each_unowned([&](Connection &connection) {
+    if (connection.state() == ConnectionState::relaying) {
+      // A parked request past its wait's limit: a thread resumes it, and it gives up.
+      const int limit_ms = connection.parked_limit_ms.load(std::memory_order_relaxed);
+      if (now - connection.state_since() <= ticks_of(std::chrono::milliseconds(limit_ms))) return;
+      if (Connection *claimed = connections_.claim(connection.ticket)) ready_.push(*claimed);
+      return;
+    }
     const Overdue due = overdue(connection.state(), connection.state_since(), now, deadlines);
     if (!due.due) return;
     if (!due.why.empty())

@@ -81,6 +81,9 @@ private:
   void accept_connections();
   void serve_until_released(Connection &connection, ServingThread &thread);
   Turn serve(Connection &connection, ServingThread &thread);
+  std::optional<Turn> resume_parked(Connection &connection, ServingThread &thread);
+  Turn park(Connection &connection);
+  int parked_limit_ms(const ParkedExchange &parked) const;
   std::optional<Turn> send_more(Connection &connection);
   Turn wait_until_writable(Connection &connection, bool progressed);
   Turn end(Connection &connection);

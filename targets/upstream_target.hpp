@@ -1,10 +1,13 @@
 // A reverse-proxy route ("http://127.0.0.1:3000/v1", or several URLs separated by
 // blanks): each request goes to one upstream of the rule's group, picked round-robin
-// among those that are up, over one of this thread's keep-alive connections, and the
-// answer is relayed to the client as it arrives (upstream/upstream_relay). A request
-// that failed before the client saw a byte is tried once more, on another upstream or
-// a fresh connection, when upstream/retry_policy allows. After a 101 the connection
-// becomes a byte tunnel (targets/upgrade_tunnel). No handler runs, so the handler
+// among those that are up, over a pooled keep-alive connection, and the answer is
+// relayed to the client as it arrives (targets/relay_in_flight, upstream/upstream_relay).
+// When the relay must wait for its upstream or its client, the request parks with its
+// connection (server::ParkedExchange) and the serving thread moves on; an event on
+// either socket resumes it. A request that failed before the client saw a byte is
+// tried once more, on another upstream or a fresh connection, when
+// upstream/retry_policy allows. After a 101 the connection becomes a byte tunnel
+// (targets/upgrade_tunnel) on the serving thread. No handler runs, so the handler
 // deadline does not apply: UPSTREAM_READ_TIMEOUT_MS bounds each wait for the
 // upstream, WRITE_TIMEOUT_MS each wait for the client.
 #pragma once
@@ -33,14 +36,6 @@ public:
   const upstream::UpstreamGroup *upstream_group() const override { return &group_; }
 
 private:
-  struct Attempted {
-    upstream::AttemptResult result; // of the last attempt
-    size_t index = 0;               // the group member it went to
-  };
-  // The attempt and, when retry_policy allows, the one retry; health and figures
-  // counted on each.
-  Attempted forward(const upstream::OutgoingRequest &outgoing, upstream::ClientSide &client) const;
-
   std::string text_;
   upstream::UpstreamGroup group_;
   upstream::UpstreamLimits limits_;

@@ -1,5 +1,7 @@
-// Opening upstream connections and keeping idle ones per thread.
+// Opening upstream connections and keeping idle ones for the next request.
 #include "upstream/upstream_connection_pool.hpp"
+
+#include "server/socket_links.hpp"
 
 #include <cerrno>
 #include <netdb.h>
@@ -23,6 +25,35 @@ UniqueFd::~UniqueFd() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+UpstreamSocket::UpstreamSocket(UniqueFd fd)
+    : fd_(std::move(fd)), link_(server::SocketLinks::shared().add(fd_.get())) {}
+
+UpstreamSocket &UpstreamSocket::operator=(UpstreamSocket &&other) noexcept {
+  if (this != &other) {
+    unlink();
+    fd_ = std::move(other.fd_);
+    link_ = std::exchange(other.link_, none);
+  }
+  return *this;
+}
+
+UpstreamSocket::~UpstreamSocket() {
+  unlink();
+}
+
+void UpstreamSocket::unlink() {
+  // Closing the descriptor takes it out of the epoll set. An event already taken for
+  // the link may still reach whichever socket gets the link next: a spurious turn
+  // for its connection, which finds nothing to do.
+  if (link_ != none) server::SocketLinks::shared().remove(std::exchange(link_, none));
+}
+
+UniqueFd UpstreamSocket::release() {
+  if (link_ != none) server::SocketLinks::shared().leave_set(fd_.get());
+  unlink();
+  return std::move(fd_);
+}
+
 namespace {
 
 struct AddressList { // getaddrinfo's answer, freed when dropped
@@ -39,7 +70,8 @@ Connected connect_address(const addrinfo &address, int timeout_ms) {
   if (!socket) return {{}, ConnectError::refused};
   const int one = 1;
   ::setsockopt(socket.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (::connect(socket.get(), address.ai_addr, address.ai_addrlen) == 0) return {std::move(socket)};
+  if (::connect(socket.get(), address.ai_addr, address.ai_addrlen) == 0)
+    return {UpstreamSocket(std::move(socket))};
   if (errno != EINPROGRESS) return {{}, ConnectError::refused};
   pollfd entry{socket.get(), POLLOUT, 0};
   int ready;
@@ -52,7 +84,7 @@ Connected connect_address(const addrinfo &address, int timeout_ms) {
   if (ready < 0 || ::getsockopt(socket.get(), SOL_SOCKET, SO_ERROR, &error, &length) != 0 ||
       error != 0)
     return {{}, ConnectError::refused};
-  return {std::move(socket)};
+  return {UpstreamSocket(std::move(socket))};
 }
 
 } // namespace
@@ -75,8 +107,8 @@ Connected connect_upstream(const UpstreamUrl &upstream, int timeout_ms) {
   return last;
 }
 
-UpstreamConnectionPool &UpstreamConnectionPool::of_this_thread() {
-  thread_local UpstreamConnectionPool pool;
+UpstreamConnectionPool &UpstreamConnectionPool::shared() {
+  static UpstreamConnectionPool pool;
   return pool;
 }
 
@@ -84,26 +116,41 @@ UpstreamConnectionPool::Idle &UpstreamConnectionPool::idle_for(const UpstreamUrl
   for (Idle &idle : idle_)
     if (idle.port == upstream.port && idle.host == upstream.host) return idle;
   idle_.push_back({upstream.host, upstream.port, {}});
-  idle_.back().sockets.reserve(max_idle_per_upstream);
   return idle_.back();
 }
 
-UniqueFd UpstreamConnectionPool::take(const UpstreamUrl &upstream) {
-  std::vector<UniqueFd> &sockets = idle_for(upstream).sockets;
-  while (!sockets.empty()) {
-    UniqueFd socket = std::move(sockets.back());
-    sockets.pop_back();
-    // An idle connection has nothing to read: a byte or an EOF means the upstream
-    // closed it (its keep-alive timeout) or broke the protocol.
-    char byte;
-    const ssize_t got = ::recv(socket.get(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return socket;
+namespace {
+// An idle connection has nothing to read: a byte or an EOF means the upstream closed
+// it (its keep-alive timeout) or broke the protocol.
+bool still_open(const UpstreamSocket &socket) {
+  char byte;
+  const ssize_t got = ::recv(socket.get(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+} // namespace
+
+UpstreamSocket UpstreamConnectionPool::take(const UpstreamUrl &upstream) {
+  UpstreamSocket socket;
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      std::vector<UpstreamSocket> &sockets = idle_for(upstream).sockets;
+      if (sockets.empty()) return {};
+      socket = std::move(sockets.back()); // the most recently used: the least likely closed
+      sockets.pop_back();
+    }
+    // Outside a server (no link) every socket is looked at, as nothing reports on it.
+    const bool suspect = socket.link() == server::SocketLinks::none ||
+                         server::SocketLinks::shared().touched(socket.link());
+    if (!suspect || still_open(socket)) return socket;
   }
-  return {};
 }
 
-void UpstreamConnectionPool::give_back(const UpstreamUrl &upstream, UniqueFd socket) {
-  std::vector<UniqueFd> &sockets = idle_for(upstream).sockets;
+void UpstreamConnectionPool::give_back(const UpstreamUrl &upstream, UpstreamSocket socket) {
+  if (socket.link() != server::SocketLinks::none)
+    server::SocketLinks::shared().disown(socket.link());
+  std::lock_guard lock(mutex_);
+  std::vector<UpstreamSocket> &sockets = idle_for(upstream).sockets;
   if (sockets.size() < max_idle_per_upstream) sockets.push_back(std::move(socket));
 }
 

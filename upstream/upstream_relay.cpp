@@ -1,38 +1,20 @@
-// The relay: request out, head parsed in place, body passed on as it arrives.
+// The relay: request out, head parsed in place, body passed on as it arrives, each
+// turn doing what the sockets allow now and saying what it waits for.
 #include "upstream/upstream_relay.hpp"
 
-#include "upstream/chunked_decoder.hpp"
-#include "upstream/upstream_response_head.hpp"
+#include "server/socket_links.hpp"
 
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <poll.h>
 #include <sys/socket.h>
-#include <vector>
 
 namespace flexilib::upstream {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// What a thread reuses from one relayed request to the next: no request allocates.
-struct ThreadScratch {
-  std::string request_head;
-  std::string response_head;
-  std::vector<char> buffer;
-  ResponseHead head;
-};
-
-ThreadScratch &scratch(size_t buffer_bytes) {
-  thread_local ThreadScratch scratch;
-  if (scratch.buffer.size() != buffer_bytes) {
-    scratch.buffer.assign(buffer_bytes, 0);
-    scratch.buffer.shrink_to_fit();
-  }
-  return scratch;
-}
 
 iovec part(const void *data, size_t size) {
   return {const_cast<void *>(data), size};
@@ -41,57 +23,62 @@ iovec part(std::string_view text) {
   return part(text.data(), text.size());
 }
 
-// Waits for `events` on `fd`; false when `timeout_ms` passed first (timed_out set)
-// or poll failed.
-bool wait_for(int fd, short events, int timeout_ms, bool &timed_out) {
+// Drops `done` bytes from the front of `count` parts.
+void consume(iovec *parts, size_t &count, size_t done) {
+  size_t first = 0;
+  while (first < count && done >= parts[first].iov_len) {
+    done -= parts[first].iov_len;
+    ++first;
+  }
+  if (first < count) {
+    parts[first].iov_base = static_cast<char *>(parts[first].iov_base) + done;
+    parts[first].iov_len -= done;
+  }
+  std::copy(parts + first, parts + count, parts);
+  count -= first;
+}
+
+// Waits for `events` on `fd`; false when `timeout_ms` passed first or poll failed.
+bool wait_for(int fd, short events, int timeout_ms) {
   pollfd entry{fd, events, 0};
   int ready;
   do {
     ready = ::poll(&entry, 1, timeout_ms);
   } while (ready < 0 && errno == EINTR);
-  timed_out = ready == 0;
   return ready > 0;
 }
 
-// Sends every part to the upstream.
+// Sends every part to the upstream. The request nearly always goes out whole at once
+// (an idle connection's socket is empty); a large body waits for room, each wait
+// bounded by `timeout_ms` (timed_out set when one ran out).
 bool send_upstream(int fd, iovec *parts, size_t count, int timeout_ms, bool &timed_out) {
   while (count > 0) {
     msghdr message{};
     message.msg_iov = parts;
     message.msg_iovlen = count;
-    const ssize_t sent = ::sendmsg(fd, &message, MSG_NOSIGNAL);
+    const ssize_t sent = ::sendmsg(fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) return false;
-      if (!wait_for(fd, POLLOUT, timeout_ms, timed_out)) return false;
+      if (!wait_for(fd, POLLOUT, timeout_ms)) {
+        timed_out = true;
+        return false;
+      }
       continue;
     }
-    size_t left = size_t(sent);
-    while (count > 0 && left >= parts->iov_len) {
-      left -= parts->iov_len;
-      ++parts;
-      --count;
-    }
-    if (count > 0) {
-      parts->iov_base = static_cast<char *>(parts->iov_base) + left;
-      parts->iov_len -= left;
-    }
+    consume(parts, count, size_t(sent));
   }
   return true;
 }
 
-// Receives what the upstream has, waiting for it when there is nothing yet (or
-// first, when `wait_first`: an answer just asked for is not there yet). >0: bytes,
-// 0: the upstream closed, -1: an error or the timeout (timed_out set).
-ssize_t receive_upstream(int fd, char *into, size_t size, int timeout_ms, bool &timed_out,
-                         bool wait_first = false) {
-  if (wait_first && !wait_for(fd, POLLIN, timeout_ms, timed_out)) return -1;
+// One read of what the upstream has now: >0 bytes, 0 its end, -1 nothing yet
+// (EAGAIN), -2 a broken connection.
+ssize_t receive_now(int fd, char *into, size_t size) {
   for (;;) {
-    const ssize_t got = ::recv(fd, into, size, 0);
+    const ssize_t got = ::recv(fd, into, size, MSG_DONTWAIT);
     if (got >= 0) return got;
     if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
-    if (!wait_for(fd, POLLIN, timeout_ms, timed_out)) return -1;
+    return errno == EAGAIN || errno == EWOULDBLOCK ? -1 : -2;
   }
 }
 
@@ -99,142 +86,26 @@ std::string ms_text(int ms) {
   return std::to_string(ms) + " ms";
 }
 
-// How the body goes to the client.
-enum class ClientFraming { none, length, chunked, until_close };
+} // namespace
 
-ClientFraming client_framing(const ResponseHead &head, const ClientSide &client) {
-  switch (head.framing) {
-  case BodyFraming::none:
-    return ClientFraming::none;
-  case BodyFraming::length:
-    return ClientFraming::length;
-  case BodyFraming::chunked:
-  case BodyFraming::until_close:
-    break;
-  }
-  return client.accepts_chunked() ? ClientFraming::chunked : ClientFraming::until_close;
+Relay::Relay(const UpstreamLimits &limits) : limits_(limits), buffer_(limits.buffer_bytes) {}
+
+void Relay::fail(AttemptStage stage, int status, std::string cause) {
+  result_.stage = stage;
+  result_.failure_status = status;
+  result_.failure = std::move(cause);
 }
 
-// Writes the head the client gets into `out`.
-void write_client_head(std::string &out, const ResponseHead &head, ClientFraming framing,
-                       bool keep_alive, bool accepts_chunked) {
-  char status[4];
-  std::to_chars(status, status + 3, head.status);
-  out.assign("HTTP/1.1 ").append(status, 3).append(" ").append(head.reason).append("\r\n");
-  const bool keep_content_length = framing == ClientFraming::none;
-  append_client_response_fields(out, head.fields, head.connection_names, head.version,
-                                keep_content_length, head.status == 101);
-  if (head.status == 101) {
-    out.append("\r\n");
-    return;
-  }
-  if (framing == ClientFraming::length) {
-    char digits[24];
-    const auto end = std::to_chars(digits, digits + sizeof digits, head.content_length).ptr;
-    out.append("Content-Length: ").append(digits, size_t(end - digits)).append("\r\n");
-  } else if (framing == ClientFraming::chunked) {
-    out.append("Transfer-Encoding: chunked\r\n");
-  }
-  if (!keep_alive)
-    out.append("Connection: close\r\n");
-  else if (!accepts_chunked) // an HTTP/1.0 client that asked for keep-alive
-    out.append("Connection: keep-alive\r\n");
-  out.append("\r\n");
+void Relay::cut(ClientSide &client, std::string cause) {
+  fail(AttemptStage::broken_after_head, result_.timed_out ? 504 : 502, std::move(cause));
+  client.close_after_response();
 }
 
-// Sends the client what is ready: the head (until sent), body data in the client's
-// framing, and the chunked body's end.
-class ClientWriter {
-public:
-  ClientWriter(ClientSide &client, int status, std::string_view head, ClientFraming framing)
-      : client_(client), status_(status), head_(head), framing_(framing) {}
-
-  bool send(std::string_view data, bool last) {
-    iovec parts[4];
-    size_t count = 0;
-    if (!head_.empty()) parts[count++] = part(head_);
-    char size_line[20];
-    const bool chunked = framing_ == ClientFraming::chunked;
-    if (chunked && !data.empty()) {
-      const auto end = std::to_chars(size_line, size_line + 16, data.size(), 16).ptr;
-      std::memcpy(end, "\r\n", 2);
-      parts[count++] = part(size_line, size_t(end + 2 - size_line));
-    }
-    if (!data.empty()) parts[count++] = part(data);
-    static constexpr std::string_view data_end = "\r\n", body_end = "\r\n0\r\n\r\n";
-    if (chunked && (!data.empty() || last))
-      parts[count++] = part(last ? (data.empty() ? body_end.substr(2) : body_end) : data_end);
-    if (count == 0) return true;
-    head_ = {};
-    sent_any_ = true;
-    return client_.send(parts, count, status_, data.size());
-  }
-  bool sent_any() const { return sent_any_; }
-
-private:
-  ClientSide &client_;
-  int status_;
-  std::string_view head_;
-  ClientFraming framing_;
-  bool sent_any_ = false;
-};
-
-class Attempt {
-public:
-  Attempt(const UpstreamUrl &upstream, const OutgoingRequest &request, const UpstreamLimits &limits,
-          ClientSide &client)
-      : upstream_(upstream), request_(request), limits_(limits), client_(client),
-        scratch_(scratch(limits.buffer_bytes)), head_request_(request.method == "HEAD") {}
-
-  AttemptResult run(bool fresh_connection);
-
-private:
-  bool open(bool fresh_connection);
-  bool send_request();
-  bool read_head();
-  void relay_body();
-  bool relay_length(ClientWriter &writer, std::string_view first);
-  bool relay_chunked(ClientWriter &writer, size_t begin, size_t end);
-  bool relay_until_close(ClientWriter &writer, std::string_view first);
-  void hand_over_upgrade();
-
-  void fail(AttemptStage stage, int status, std::string cause) {
-    result_.stage = stage;
-    result_.failure_status = status;
-    result_.failure = std::move(cause);
-  }
-  // Reads the next bytes of the body into the buffer; false (and the failure noted)
-  // when the upstream stops before the body's end.
-  ssize_t receive_body(size_t size);
-  void cut(std::string cause) {
-    fail(AttemptStage::broken_after_head, result_.timed_out ? 504 : 502, std::move(cause));
-    client_.close_after_response();
-  }
-  bool client_refused() {
-    result_.client_gone = true;
-    return false;
-  }
-
-  const UpstreamUrl &upstream_;
-  const OutgoingRequest &request_;
-  const UpstreamLimits &limits_;
-  ClientSide &client_;
-  ThreadScratch &scratch_;
-  const bool head_request_;
-  bool upgrade_ = false;
-  UniqueFd socket_;
-  AttemptResult result_;
-  size_t filled_ = 0;      // buffer bytes received
-  size_t head_length_ = 0; // of them, the final response head's
-  bool reusable_ = false;  // the upstream connection may serve another request
-};
-
-bool Attempt::open(bool fresh_connection) {
-  UpstreamConnectionPool &pool = UpstreamConnectionPool::of_this_thread();
-  if (!fresh_connection) socket_ = pool.take(upstream_);
+bool Relay::open(const UpstreamUrl &upstream, bool fresh_connection) {
+  if (!fresh_connection) socket_ = UpstreamConnectionPool::shared().take(upstream);
   result_.reused_connection = bool(socket_);
   if (socket_) return true;
-  Connected connected = connect_upstream(upstream_, limits_.connect_ms);
+  Connected connected = connect_upstream(upstream, limits_.connect_ms);
   if (connected.error == ConnectError::timed_out) {
     result_.timed_out = true;
     fail(AttemptStage::connect_failed, 504,
@@ -249,16 +120,15 @@ bool Attempt::open(bool fresh_connection) {
   return true;
 }
 
-bool Attempt::send_request() {
-  std::string &head = scratch_.request_head;
+bool Relay::send_request(const UpstreamUrl &upstream, const OutgoingRequest &request) {
   const UpstreamRequestLine line{
-      request_.method, rewritten_target(request_.target, request_.path_prefix, upstream_.path),
-      upstream_.host_and_port,
-      request_.has_body || !request_.body.empty() ? std::optional<uint64_t>(request_.body.size())
-                                                  : std::nullopt};
-  upgrade_ = write_upstream_request_head(head, line, request_.headers, request_.client);
-  iovec parts[2] = {part(head), part(request_.body)};
-  if (send_upstream(socket_.get(), parts, request_.body.empty() ? 1 : 2, limits_.read_ms,
+      request.method, rewritten_target(request.target, request.path_prefix, upstream.path),
+      upstream.host_and_port,
+      request.has_body || !request.body.empty() ? std::optional<uint64_t>(request.body.size())
+                                                : std::nullopt};
+  upgrade_ = write_upstream_request_head(request_head_, line, request.headers, request.client);
+  iovec parts[2] = {part(request_head_), part(request.body)};
+  if (send_upstream(socket_.get(), parts, request.body.empty() ? 1 : 2, limits_.read_ms,
                     result_.timed_out))
     return true;
   fail(AttemptStage::send_failed, result_.timed_out ? 504 : 502,
@@ -268,176 +138,287 @@ bool Attempt::send_request() {
   return false;
 }
 
+RelayWait Relay::start(const UpstreamUrl &upstream, const OutgoingRequest &request,
+                       ClientSide &client, bool fresh_connection, uint64_t owner) {
+  (void)client;
+  upstream_ = &upstream;
+  result_ = {};
+  phase_ = Phase::over;
+  head_request_ = request.method == "HEAD";
+  upgrade_ = false;
+  moved_ = false;
+  filled_ = head_length_ = 0;
+  remaining_ = 0;
+  decoder_ = {};
+  body_over_ = complete_ = head_offered_ = false;
+  out_count_ = out_body_bytes_ = 0;
+  if (!open(upstream, fresh_connection)) return finish();
+  // Before the request goes: its answer's event must find this connection.
+  if (socket_.link() != server::SocketLinks::none)
+    server::SocketLinks::shared().own(socket_.link(), owner);
+  if (!send_request(upstream, request)) return finish();
+  phase_ = Phase::head;
+  // The answer is not there yet: reading now would only find the socket empty.
+  return RelayWait::upstream;
+}
+
+RelayWait Relay::resume(ClientSide &client, bool late) {
+  moved_ = false;
+  switch (phase_) {
+  case Phase::head:
+    return read_head(client, late);
+  case Phase::body:
+    return relay_body(client, late);
+  case Phase::over:
+    break;
+  }
+  return RelayWait::done;
+}
+
+void Relay::run_to_end(ClientSide &client) {
+  RelayWait wait = phase_ == Phase::over ? RelayWait::done : RelayWait::upstream;
+  while (wait != RelayWait::done) {
+    const bool ready = wait == RelayWait::upstream
+                           ? wait_for(socket_.get(), POLLIN, limits_.read_ms)
+                           : client.wait_writable();
+    wait = resume(client, !ready);
+  }
+}
+
 // Reads until a final response head is whole; interim 1xx heads (100 Continue, 103
 // Early Hints) are dropped, as they answer the upstream connection's request.
-bool Attempt::read_head() {
-  std::vector<char> &buffer = scratch_.buffer;
-  ResponseHead &head = scratch_.head;
+RelayWait Relay::read_head(ClientSide &client, bool late) {
   for (;;) {
-    const HeadParse parsed = parse_response_head({buffer.data(), filled_}, head_request_,
-                                                 max_upstream_header_fields, head);
-    if (parsed.length > 0 && !parsed.problem.empty()) {
+    if (filled_ > 0) {
+      const HeadParse parsed = parse_response_head({buffer_.data(), filled_}, head_request_,
+                                                   max_upstream_header_fields, head_);
+      if (parsed.length > 0 && !parsed.problem.empty()) {
+        fail(AttemptStage::bad_answer, 502,
+             "an invalid response head: " + std::string(parsed.problem));
+        return finish();
+      }
+      if (parsed.length > 0 && head_.status < 200 && head_.status != 101) {
+        std::memmove(buffer_.data(), buffer_.data() + parsed.length, filled_ - parsed.length);
+        filled_ -= parsed.length;
+        continue;
+      }
+      if (parsed.length > 0) {
+        head_length_ = parsed.length;
+        result_.head_arrived = Clock::now();
+        if (head_.status == 101) {
+          hand_over_upgrade(client);
+          return finish();
+        }
+        begin_body(client);
+        return relay_body(client, false);
+      }
+    }
+    if (filled_ == buffer_.size()) {
       fail(AttemptStage::bad_answer, 502,
-           "an invalid response head: " + std::string(parsed.problem));
-      return false;
-    }
-    if (parsed.length > 0 && head.status < 200 && head.status != 101) {
-      std::memmove(buffer.data(), buffer.data() + parsed.length, filled_ - parsed.length);
-      filled_ -= parsed.length;
-      continue;
-    }
-    if (parsed.length > 0) {
-      head_length_ = parsed.length;
-      result_.head_arrived = Clock::now();
-      return true;
-    }
-    if (filled_ == buffer.size()) {
-      fail(AttemptStage::bad_answer, 502,
-           "a response head over PROXY_BUFFER_KB (" + std::to_string(buffer.size() >> 10) +
+           "a response head over PROXY_BUFFER_KB (" + std::to_string(buffer_.size() >> 10) +
                " KiB)");
-      return false;
+      return finish();
     }
     const ssize_t got =
-        receive_upstream(socket_.get(), buffer.data() + filled_, buffer.size() - filled_,
-                         limits_.read_ms, result_.timed_out, filled_ == 0);
+        receive_now(socket_.get(), buffer_.data() + filled_, buffer_.size() - filled_);
     if (got > 0) {
       filled_ += size_t(got);
+      moved_ = true;
       continue;
     }
-    if (result_.timed_out)
+    if (got == -1 && !(late && !moved_)) return RelayWait::upstream;
+    if (got == -1) {
+      result_.timed_out = true;
       fail(AttemptStage::no_answer, 504,
            "no response within UPSTREAM_READ_TIMEOUT_MS (" + ms_text(limits_.read_ms) + ")");
-    else
+    } else {
       fail(AttemptStage::no_answer, 502, "the connection closed before a complete response head");
-    return false;
+    }
+    return finish();
   }
 }
 
-ssize_t Attempt::receive_body(size_t size) {
-  return receive_upstream(socket_.get(), scratch_.buffer.data(), size, limits_.read_ms,
-                          result_.timed_out);
-}
-
-bool Attempt::relay_length(ClientWriter &writer, std::string_view first) {
-  uint64_t remaining = scratch_.head.content_length;
-  const bool extra = first.size() > remaining; // more than announced: not reusable
-  if (extra) first = first.substr(0, size_t(remaining));
-  remaining -= first.size();
-  if (!writer.send(first, remaining == 0)) return client_refused();
-  while (remaining > 0) {
-    const ssize_t got = receive_body(size_t(std::min<uint64_t>(remaining, scratch_.buffer.size())));
-    if (got <= 0) {
-      cut(result_.timed_out
-              ? "no body bytes within UPSTREAM_READ_TIMEOUT_MS (" + ms_text(limits_.read_ms) + ")"
-              : "the connection closed " + std::to_string(remaining) +
-                    " bytes before the end of its Content-Length body");
-      return false;
-    }
-    remaining -= uint64_t(got);
-    if (!writer.send({scratch_.buffer.data(), size_t(got)}, remaining == 0))
-      return client_refused();
-  }
-  return !extra;
-}
-
-bool Attempt::relay_chunked(ClientWriter &writer, size_t begin, size_t end) {
-  ChunkedDecoder decoder;
-  char *buffer = scratch_.buffer.data();
-  for (;;) {
-    const ChunkedDecoder::Step step = decoder.decode(buffer + begin, end - begin);
-    if (decoder.malformed()) {
-      cut("a malformed chunked body");
-      return false;
-    }
-    if (!writer.send({buffer + begin, step.data}, decoder.complete())) return client_refused();
-    if (decoder.complete()) return step.consumed == end - begin; // bytes after it: not reusable
-    const ssize_t got = receive_body(scratch_.buffer.size());
-    if (got <= 0) {
-      cut(result_.timed_out
-              ? "no body bytes within UPSTREAM_READ_TIMEOUT_MS (" + ms_text(limits_.read_ms) + ")"
-              : "the connection closed before the end of its chunked body");
-      return false;
-    }
-    begin = 0;
-    end = size_t(got);
-  }
-}
-
-bool Attempt::relay_until_close(ClientWriter &writer, std::string_view first) {
-  if (!first.empty() && !writer.send(first, false)) return client_refused();
-  for (;;) {
-    const ssize_t got = receive_body(scratch_.buffer.size());
-    if (got == 0) return writer.send({}, true) ? false : client_refused(); // never reusable
-    if (got < 0) {
-      cut("no body bytes within UPSTREAM_READ_TIMEOUT_MS (" + ms_text(limits_.read_ms) +
-          ") or a broken connection");
-      return false;
-    }
-    if (!writer.send({scratch_.buffer.data(), size_t(got)}, false)) return client_refused();
-  }
-}
-
-void Attempt::relay_body() {
-  const ResponseHead &head = scratch_.head;
-  const ClientFraming framing = client_framing(head, client_);
-  const bool keep_alive = client_.keeps_alive() && framing != ClientFraming::until_close;
-  write_client_head(scratch_.response_head, head, framing, keep_alive, client_.accepts_chunked());
-  if (!keep_alive) client_.close_after_response();
-  ClientWriter writer(client_, head.status, scratch_.response_head, framing);
-  const std::string_view first{scratch_.buffer.data() + head_length_, filled_ - head_length_};
-  bool complete = false;
-  switch (head.framing) {
+void Relay::begin_body(ClientSide &client) {
+  phase_ = Phase::body;
+  switch (head_.framing) {
   case BodyFraming::none:
-    complete = writer.send({}, true) ? first.empty() : client_refused();
+    framing_ = ClientFraming::none;
     break;
   case BodyFraming::length:
-    complete = relay_length(writer, first);
+    framing_ = ClientFraming::length;
     break;
   case BodyFraming::chunked:
-    complete = relay_chunked(writer, head_length_, filled_);
-    break;
   case BodyFraming::until_close:
-    complete = relay_until_close(writer, first);
+    framing_ = client.accepts_chunked() ? ClientFraming::chunked : ClientFraming::until_close;
     break;
   }
-  result_.client_bytes_sent = writer.sent_any();
-  reusable_ = complete && head.reusable;
+  const bool keep_alive = client.keeps_alive() && framing_ != ClientFraming::until_close;
+  // The client's head.
+  std::string &out = client_head_;
+  char status[4];
+  std::to_chars(status, status + 3, head_.status);
+  out.assign("HTTP/1.1 ").append(status, 3).append(" ").append(head_.reason).append("\r\n");
+  append_client_response_fields(out, head_.fields, head_.connection_names, head_.version,
+                                framing_ == ClientFraming::none, head_.status == 101);
+  if (head_.status == 101) { // the connection's next bytes are the tunnel's
+    out.append("\r\n");
+    queue(nullptr, 0, true);
+    return;
+  }
+  if (framing_ == ClientFraming::length) {
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, head_.content_length).ptr;
+    out.append("Content-Length: ").append(digits, size_t(end - digits)).append("\r\n");
+  } else if (framing_ == ClientFraming::chunked) {
+    out.append("Transfer-Encoding: chunked\r\n");
+  }
+  if (!keep_alive)
+    out.append("Connection: close\r\n");
+  else if (!client.accepts_chunked()) // an HTTP/1.0 client that asked for keep-alive
+    out.append("Connection: keep-alive\r\n");
+  out.append("\r\n");
+  if (!keep_alive) client.close_after_response();
+
+  remaining_ = head_.content_length;
+  take_body_bytes(head_length_, filled_);
 }
 
-void Attempt::hand_over_upgrade() {
+// Queues for the client the body bytes at buffer_[begin, end), in its framing.
+void Relay::take_body_bytes(size_t begin, size_t end) {
+  char *bytes = buffer_.data() + begin;
+  const size_t size = end - begin;
+  switch (head_.framing) {
+  case BodyFraming::none:
+    queue(nullptr, 0, true);
+    body_over_ = true;
+    complete_ = size == 0;
+    return;
+  case BodyFraming::length: {
+    const size_t taken = size_t(std::min<uint64_t>(remaining_, size));
+    remaining_ -= taken;
+    queue(bytes, taken, remaining_ == 0);
+    if (remaining_ == 0) {
+      body_over_ = true;
+      complete_ = taken == size; // more than announced: not reusable
+    }
+    return;
+  }
+  case BodyFraming::chunked: {
+    const ChunkedDecoder::Step step = decoder_.decode(bytes, size);
+    if (decoder_.malformed()) return; // relay_body cuts it
+    queue(bytes, step.data, decoder_.complete());
+    if (decoder_.complete()) {
+      body_over_ = true;
+      complete_ = step.consumed == size; // bytes after it: not reusable
+    }
+    return;
+  }
+  case BodyFraming::until_close:
+    queue(bytes, size, false);
+    return;
+  }
+}
+
+// Adds the head (until offered), `size` body bytes in the client's framing and, when
+// `last`, the chunked body's end to what goes to the client.
+void Relay::queue(const char *data, size_t size, bool last) {
+  if (!head_offered_) {
+    out_[out_count_++] = part(client_head_);
+    head_offered_ = true;
+    result_.client_bytes_sent = true;
+  }
+  const bool chunked = framing_ == ClientFraming::chunked;
+  if (chunked && size > 0) {
+    const auto end = std::to_chars(size_line_, size_line_ + 16, size, 16).ptr;
+    std::memcpy(end, "\r\n", 2);
+    out_[out_count_++] = part(size_line_, size_t(end + 2 - size_line_));
+  }
+  if (size > 0) out_[out_count_++] = part(data, size);
+  static constexpr std::string_view data_end = "\r\n", body_end = "\r\n0\r\n\r\n";
+  if (chunked && (size > 0 || last))
+    out_[out_count_++] = part(last ? (size == 0 ? body_end.substr(2) : body_end) : data_end);
+  out_body_bytes_ += size;
+}
+
+bool Relay::flush_to_client(ClientSide &client) {
+  if (out_count_ == 0) return true;
+  const ssize_t sent = client.send_now(out_, out_count_, head_.status, out_body_bytes_);
+  out_body_bytes_ = 0;
+  if (sent < 0) return false;
+  if (sent > 0) moved_ = true;
+  consume(out_, out_count_, size_t(sent));
+  return true;
+}
+
+RelayWait Relay::relay_body(ClientSide &client, bool late) {
+  for (;;) {
+    if (decoder_.malformed()) {
+      cut(client, "a malformed chunked body");
+      return finish();
+    }
+    if (!flush_to_client(client)) {
+      result_.client_gone = true;
+      return finish();
+    }
+    if (out_count_ > 0) {
+      if (!late || moved_) return RelayWait::client;
+      result_.client_gone = result_.client_stalled = true;
+      client.close_after_response();
+      return finish();
+    }
+    if (body_over_) return finish();
+    const size_t room = framing_ == ClientFraming::length
+                            ? size_t(std::min<uint64_t>(remaining_, buffer_.size()))
+                            : buffer_.size();
+    const ssize_t got = receive_now(socket_.get(), buffer_.data(), room);
+    if (got > 0) {
+      moved_ = true;
+      take_body_bytes(0, size_t(got));
+      continue;
+    }
+    if (got == 0 && head_.framing == BodyFraming::until_close) {
+      queue(nullptr, 0, true); // the end of a close-delimited body: never reusable
+      body_over_ = true;
+      continue;
+    }
+    if (got == -1 && !(late && !moved_)) return RelayWait::upstream;
+    if (got == -1) result_.timed_out = true;
+    if (result_.timed_out)
+      cut(client,
+          "no body bytes within UPSTREAM_READ_TIMEOUT_MS (" + ms_text(limits_.read_ms) + ")");
+    else if (head_.framing == BodyFraming::length)
+      cut(client, "the connection closed " + std::to_string(remaining_) +
+                      " bytes before the end of its Content-Length body");
+    else
+      cut(client, "the connection closed before the end of its chunked body");
+    return finish();
+  }
+}
+
+void Relay::hand_over_upgrade(ClientSide &client) {
   if (!upgrade_) {
     fail(AttemptStage::bad_answer, 502, "101 Switching Protocols to a request that asked for none");
     return;
   }
-  const ResponseHead &head = scratch_.head;
-  write_client_head(scratch_.response_head, head, ClientFraming::none, true, true);
-  const std::string_view early{scratch_.buffer.data() + head_length_, filled_ - head_length_};
-  iovec parts[1] = {part(scratch_.response_head)};
-  result_.client_bytes_sent = true;
-  if (!client_.send(parts, 1, 101, 0)) {
-    result_.client_gone = true;
-    return;
+  begin_body(client); // writes the 101's head and queues it
+  // The one place a relay waits for its client: the tunnel starts after the 101 is out.
+  while (out_count_ > 0) {
+    if (!flush_to_client(client) || (out_count_ > 0 && !client.wait_writable())) {
+      result_.client_gone = true;
+      return;
+    }
   }
-  result_.upgraded = Upgraded{std::move(socket_), std::string(early)};
+  const std::string_view early{buffer_.data() + head_length_, filled_ - head_length_};
+  result_.upgraded = Upgraded{socket_.release(), std::string(early)};
 }
 
-AttemptResult Attempt::run(bool fresh_connection) {
-  if (!open(fresh_connection) || !send_request() || !read_head()) return std::move(result_);
-  if (scratch_.head.status == 101) {
-    hand_over_upgrade();
-    return std::move(result_);
-  }
-  relay_body();
-  if (reusable_) UpstreamConnectionPool::of_this_thread().give_back(upstream_, std::move(socket_));
-  return std::move(result_);
-}
-
-} // namespace
-
-AttemptResult relay_attempt(const UpstreamUrl &upstream, const OutgoingRequest &request,
-                            const UpstreamLimits &limits, ClientSide &client,
-                            bool fresh_connection) {
-  return Attempt(upstream, request, limits, client).run(fresh_connection);
+RelayWait Relay::finish() {
+  phase_ = Phase::over;
+  if (socket_ && complete_ && head_.reusable && result_.failure_status == 0 &&
+      !result_.client_gone && !result_.upgraded)
+    UpstreamConnectionPool::shared().give_back(*upstream_, std::move(socket_));
+  socket_ = {};
+  return RelayWait::done;
 }
 
 } // namespace flexilib::upstream

@@ -1,19 +1,23 @@
-// One attempt at a proxied request: the request goes out over ONE upstream
-// connection (a pooled keep-alive one unless asked for a fresh one) and the answer
-// is relayed to the client as it arrives, through one buffer of PROXY_BUFFER_KB:
-// the head as soon as it is whole, the body chunk by chunk. When the client reads
-// slower than the upstream sends, the upstream is not read (TCP pushes back on it);
-// the memory of a relayed response never grows with its body.
+// One attempt at a proxied request, as a state machine that never waits: the request
+// goes out over ONE upstream connection (a pooled keep-alive one unless asked for a
+// fresh one), and each later turn relays what has arrived, through one buffer of
+// PROXY_BUFFER_KB: the head as soon as it is whole, the body chunk by chunk. When
+// there is nothing to read, or the client's socket is full, the relay says what it
+// waits for and returns; the caller parks it (the upstream socket is in the serving
+// threads' epoll set: server/socket_links) and resumes it when that socket or the
+// client's becomes ready. The upstream is not read while the client holds bytes
+// back (TCP pushes back on it): the memory of a relayed response never grows with
+// its body.
 //
-// The attempt runs on the serving thread and waits where it must: for the upstream
-// (each wait UPSTREAM_READ_TIMEOUT_MS at most) and for the client (ClientSide::send,
-// WRITE_TIMEOUT_MS each). Which upstream, retries and what follows a 101 are the
-// caller's (targets/upstream_target).
+// Which upstream, retries and what follows a 101 are the caller's
+// (targets/relay_in_flight, targets/upstream_target).
 #pragma once
 
+#include "upstream/chunked_decoder.hpp"
 #include "upstream/client_side.hpp"
 #include "upstream/forwarded_headers.hpp"
 #include "upstream/upstream_connection_pool.hpp"
+#include "upstream/upstream_response_head.hpp"
 #include "upstream/upstream_url.hpp"
 
 #include <chrono>
@@ -21,6 +25,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace flexilib::upstream {
 
@@ -65,15 +70,90 @@ struct AttemptResult {
   bool reused_connection = false; // it ran on a pooled connection (stale ones fail so)
   bool client_bytes_sent = false; // the client has bytes of the answer: no retry, no error page
   bool client_gone = false;       // the client stopped reading or went away
+  bool client_stalled = false;    // of which: it read nothing for WRITE_TIMEOUT_MS
   bool timed_out = false;         // a wait reached its timeout
   std::chrono::steady_clock::time_point head_arrived{}; // ttfb; unset when none came
   std::optional<Upgraded> upgraded;
 };
 
-// Sends `request` to `upstream` and relays its answer to `client`.
-AttemptResult relay_attempt(const UpstreamUrl &upstream, const OutgoingRequest &request,
-                            const UpstreamLimits &limits, ClientSide &client,
-                            bool fresh_connection = false);
+// What a relay waits for when a turn returns.
+enum class RelayWait : uint8_t {
+  done,     // the attempt is over: result() says how
+  upstream, // bytes from the upstream (its socket's input)
+  client,   // room in the client's socket
+};
+
+class Relay {
+public:
+  explicit Relay(const UpstreamLimits &limits);
+  Relay(const Relay &) = delete;
+  Relay &operator=(const Relay &) = delete;
+
+  // Begins an attempt: takes a pooled connection (unless `fresh_connection`) or opens
+  // one, and sends the request. `owner`: the client connection's ticket, which the
+  // upstream socket's events name while this relay uses it. `request` need only
+  // live through this call.
+  RelayWait start(const UpstreamUrl &upstream, const OutgoingRequest &request, ClientSide &client,
+                  bool fresh_connection, uint64_t owner);
+  // A turn after an event: relays what it can. `late`: the caller's clock says the
+  // wait has lasted past its limit (UPSTREAM_READ_TIMEOUT_MS for the upstream,
+  // WRITE_TIMEOUT_MS for the client); the relay gives up if nothing moves now.
+  RelayWait resume(ClientSide &client, bool late);
+  // Runs the attempt to its end on this thread, waiting in poll() for each socket.
+  void run_to_end(ClientSide &client);
+
+  // Bytes moved during the last turn (the caller restarts its inactivity clock).
+  bool moved() const { return moved_; }
+  // The request asked to switch protocols (Connection: upgrade).
+  bool upgrade_requested() const { return upgrade_; }
+  int upstream_fd() const { return socket_.get(); }
+  const AttemptResult &result() const { return result_; }
+  AttemptResult &result() { return result_; }
+
+private:
+  enum class Phase : uint8_t { head, body, over };
+  enum class ClientFraming : uint8_t { none, length, chunked, until_close };
+
+  bool open(const UpstreamUrl &upstream, bool fresh_connection);
+  bool send_request(const UpstreamUrl &upstream, const OutgoingRequest &request);
+  RelayWait read_head(ClientSide &client, bool late);
+  RelayWait relay_body(ClientSide &client, bool late);
+  void begin_body(ClientSide &client);
+  void take_body_bytes(size_t begin, size_t end);
+  void queue(const char *data, size_t size, bool last);
+  bool flush_to_client(ClientSide &client); // false: the client is gone
+  void hand_over_upgrade(ClientSide &client);
+  void fail(AttemptStage stage, int status, std::string cause);
+  void cut(ClientSide &client, std::string cause);
+  RelayWait finish();
+
+  const UpstreamLimits limits_;
+  std::vector<char> buffer_;
+  std::string request_head_;
+  std::string client_head_;
+  ResponseHead head_;
+  const UpstreamUrl *upstream_ = nullptr;
+  UpstreamSocket socket_;
+  AttemptResult result_;
+  Phase phase_ = Phase::over;
+  ClientFraming framing_ = ClientFraming::none;
+  bool head_request_ = false;
+  bool upgrade_ = false;
+  bool moved_ = false;
+  size_t filled_ = 0;      // buffer bytes received
+  size_t head_length_ = 0; // of them, the final response head's
+  uint64_t remaining_ = 0; // of a Content-Length body
+  ChunkedDecoder decoder_;
+  bool body_over_ = false; // the body's end has been queued for the client
+  bool complete_ = false;  // it ended as framed, nothing after it: the connection is reusable
+  // What the client's socket has not taken yet: parts pointing into client_head_,
+  // buffer_, size_line_ and constants.
+  iovec out_[4]{};
+  size_t out_count_ = 0;
+  size_t out_body_bytes_ = 0; // body bytes in out_ not yet reported to the client side
+  char size_line_[20]{};
+  bool head_offered_ = false;
+};
 
 // Response heads with more fields are refused (502).
 constexpr size_t max_upstream_header_fields = 1000;

@@ -65,16 +65,21 @@ RelayInFlight::RelayInFlight(const upstream::UpstreamGroup &group,
       // cpp-httplib's own rule, which decides whether the connection stays open.
       keeps_alive_(exchange.request.get_header_value("Connection") != "close" &&
                    (http_1_1_ || exchange.request.get_header_value("Connection") == "Keep-Alive")),
-      relay_(limits), outgoing_{exchange.request.method,
-                                exchange.request.target,
-                                exchange.path_prefix,
-                                {exchange.headers, exchange.header_count},
-                                {exchange.connection.peer_ip, exchange.request.version},
-                                exchange.body,
-                                frames_body(exchange)},
+      relay_(upstream::Relay::take(limits)), outgoing_{exchange.request.method,
+                                                       exchange.request.target,
+                                                       exchange.path_prefix,
+                                                       {exchange.headers, exchange.header_count},
+                                                       {exchange.connection.peer_ip,
+                                                        exchange.request.version},
+                                                       exchange.body,
+                                                       frames_body(exchange)},
       method_(exchange.request.method), target_(exchange.request.target) {
   outgoing_.method = method_;
   outgoing_.target = target_;
+}
+
+RelayInFlight::~RelayInFlight() {
+  upstream::Relay::give_back(std::move(relay_));
 }
 
 const std::string &RelayInFlight::upstream_text() const {
@@ -92,7 +97,7 @@ Progress RelayInFlight::attempt(bool retry) {
   member.server->count_attempt(retry);
   attempt_started_ = Clock::now();
   // A retry never takes a pooled connection: it could be as stale as the last one.
-  return settle(relay_.start(member.url, outgoing_, *this, retry, connection_.ticket));
+  return settle(relay_->start(member.url, outgoing_, *this, retry, connection_.ticket));
 }
 
 // After each step of an attempt: when it is over, its figures and health, and the
@@ -100,7 +105,7 @@ Progress RelayInFlight::attempt(bool retry) {
 Progress RelayInFlight::settle(upstream::RelayWait wait) {
   if (wait != upstream::RelayWait::done) return progress_of(wait);
   const upstream::GroupMember &member = group_.member(index_);
-  const upstream::AttemptResult &result = relay_.result();
+  const upstream::AttemptResult &result = relay_->result();
   if (result.failure_status == 0) {
     if (result.head_arrived != Clock::time_point{})
       member.server->count_answer(result.head_arrived - attempt_started_);
@@ -120,7 +125,7 @@ Progress RelayInFlight::settle(upstream::RelayWait wait) {
 
 Progress RelayInFlight::run_to_end() {
   for (;;) {
-    relay_.run_to_end(*this);
+    relay_->run_to_end(*this);
     const Progress progress = settle(upstream::RelayWait::done);
     if (progress == Progress::done) return progress;
   }
@@ -159,11 +164,11 @@ void RelayInFlight::keep_request() {
 }
 
 Progress RelayInFlight::resume(server::Connection &, bool late) {
-  return settle(relay_.resume(*this, late));
+  return settle(relay_->resume(*this, late));
 }
 
 bool RelayInFlight::report_failure() const {
-  const upstream::AttemptResult &result = relay_.result();
+  const upstream::AttemptResult &result = relay_->result();
   if (result.failure_status == 0) return false;
   const std::string what = "upstream " + upstream_text() + ": " + result.failure + " (" + method_ +
                            " " + target_ + "), ";
@@ -180,7 +185,7 @@ bool RelayInFlight::report_failure() const {
 Progress RelayInFlight::answer_error() {
   if (!parked_) return Progress::done;
   if (!report_failure()) return Progress::done;
-  const int failure = relay_.result().failure_status;
+  const int failure = relay_->result().failure_status;
   const std::string_view text = failure == 504
                                     ? "504 Gateway Timeout: the upstream did not answer in time\n"
                                     : "502 Bad Gateway: the upstream cannot be reached\n";

@@ -23,6 +23,9 @@ class RelayInFlight final : public server::ParkedExchange, private upstream::Cli
 public:
   RelayInFlight(const upstream::UpstreamGroup &group, const upstream::UpstreamLimits &limits,
                 const Exchange &exchange);
+  ~RelayInFlight() override;
+  RelayInFlight(const RelayInFlight &) = delete;
+  RelayInFlight &operator=(const RelayInFlight &) = delete;
 
   // The first attempt, on the thread serving the request: the request goes out and
   // whatever can be relayed now is.
@@ -33,8 +36,8 @@ public:
   // request's own memory lasts only for this turn.
   void keep_request();
 
-  bool upgrade_requested() const { return relay_.upgrade_requested(); }
-  upstream::AttemptResult &result() { return relay_.result(); }
+  bool upgrade_requested() const { return relay_->upgrade_requested(); }
+  upstream::AttemptResult &result() { return relay_->result(); }
   // The upstream of the last attempt ("http://127.0.0.1:3000"), for log lines.
   const std::string &upstream_text() const;
   // A line on stderr for a failed request (the last attempt's cause), and whether the
@@ -43,13 +46,13 @@ public:
 
   // server::ParkedExchange
   Progress resume(server::Connection &connection, bool late) override;
-  bool moved() const override { return relay_.moved(); }
+  bool moved() const override { return relay_->moved(); }
   int upstream_wait_limit_ms() const override { return limits_.read_ms; }
   int status() const override { return status_; }
   size_t body_bytes() const override { return body_bytes_; }
-  Clock::time_point response_ready() const override { return relay_.result().head_arrived; }
+  Clock::time_point response_ready() const override { return relay_->result().head_arrived; }
   bool closes_connection() const override { return close_after_; }
-  bool client_stalled() const override { return relay_.result().client_stalled; }
+  bool client_stalled() const override { return relay_->result().client_stalled; }
 
 private:
   // upstream::ClientSide, over the client's socket
@@ -68,10 +71,10 @@ private:
   server::Connection &connection_;
   const bool http_1_1_;
   const bool keeps_alive_;
-  upstream::Relay relay_;
-  upstream::OutgoingRequest outgoing_; // views: the exchange's, or kept_'s once parked
-  std::string method_, target_;        // for log lines
-  size_t index_ = 0;                   // the group member of the current attempt
+  std::unique_ptr<upstream::Relay> relay_; // reused (Relay::take)
+  upstream::OutgoingRequest outgoing_;     // views: the exchange's, or kept_'s once parked
+  std::string method_, target_;            // for log lines
+  size_t index_ = 0;                       // the group member of the current attempt
   bool retried_ = false;
   Clock::time_point attempt_started_{};
   bool parked_ = false; // resumed on a later turn: an error page is written here

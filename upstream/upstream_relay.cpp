@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <mutex>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -88,7 +89,35 @@ std::string ms_text(int ms) {
 
 } // namespace
 
-Relay::Relay(const UpstreamLimits &limits) : limits_(limits), buffer_(limits.buffer_bytes) {}
+Relay::Relay(const UpstreamLimits &limits)
+    : limits_(limits), buffer_(std::make_unique_for_overwrite<char[]>(limits.buffer_bytes)) {}
+
+namespace {
+std::mutex idle_relays_mutex;
+std::vector<std::unique_ptr<Relay>> idle_relays; // idle_relays_mutex held
+} // namespace
+
+std::unique_ptr<Relay> Relay::take(const UpstreamLimits &limits) {
+  std::unique_ptr<Relay> relay;
+  {
+    std::lock_guard lock(idle_relays_mutex);
+    if (!idle_relays.empty()) {
+      relay = std::move(idle_relays.back());
+      idle_relays.pop_back();
+    }
+  }
+  if (!relay || relay->limits_.buffer_bytes != limits.buffer_bytes)
+    return std::make_unique<Relay>(limits);
+  relay->limits_ = limits;
+  return relay;
+}
+
+void Relay::give_back(std::unique_ptr<Relay> relay) {
+  relay->socket_ = {};
+  relay->result_ = {};
+  std::lock_guard lock(idle_relays_mutex);
+  if (idle_relays.size() < kept_idle) idle_relays.push_back(std::move(relay));
+}
 
 void Relay::fail(AttemptStage stage, int status, std::string cause) {
   result_.stage = stage;
@@ -190,7 +219,7 @@ void Relay::run_to_end(ClientSide &client) {
 RelayWait Relay::read_head(ClientSide &client, bool late) {
   for (;;) {
     if (filled_ > 0) {
-      const HeadParse parsed = parse_response_head({buffer_.data(), filled_}, head_request_,
+      const HeadParse parsed = parse_response_head({buffer_.get(), filled_}, head_request_,
                                                    max_upstream_header_fields, head_);
       if (parsed.length > 0 && !parsed.problem.empty()) {
         fail(AttemptStage::bad_answer, 502,
@@ -198,7 +227,7 @@ RelayWait Relay::read_head(ClientSide &client, bool late) {
         return finish();
       }
       if (parsed.length > 0 && head_.status < 200 && head_.status != 101) {
-        std::memmove(buffer_.data(), buffer_.data() + parsed.length, filled_ - parsed.length);
+        std::memmove(buffer_.get(), buffer_.get() + parsed.length, filled_ - parsed.length);
         filled_ -= parsed.length;
         continue;
       }
@@ -213,14 +242,14 @@ RelayWait Relay::read_head(ClientSide &client, bool late) {
         return relay_body(client, false);
       }
     }
-    if (filled_ == buffer_.size()) {
+    if (filled_ == limits_.buffer_bytes) {
       fail(AttemptStage::bad_answer, 502,
-           "a response head over PROXY_BUFFER_KB (" + std::to_string(buffer_.size() >> 10) +
+           "a response head over PROXY_BUFFER_KB (" + std::to_string(limits_.buffer_bytes >> 10) +
                " KiB)");
       return finish();
     }
     const ssize_t got =
-        receive_now(socket_.get(), buffer_.data() + filled_, buffer_.size() - filled_);
+        receive_now(socket_.get(), buffer_.get() + filled_, limits_.buffer_bytes - filled_);
     if (got > 0) {
       filled_ += size_t(got);
       moved_ = true;
@@ -285,7 +314,7 @@ void Relay::begin_body(ClientSide &client) {
 
 // Queues for the client the body bytes at buffer_[begin, end), in its framing.
 void Relay::take_body_bytes(size_t begin, size_t end) {
-  char *bytes = buffer_.data() + begin;
+  char *bytes = buffer_.get() + begin;
   const size_t size = end - begin;
   switch (head_.framing) {
   case BodyFraming::none:
@@ -368,9 +397,9 @@ RelayWait Relay::relay_body(ClientSide &client, bool late) {
     }
     if (body_over_) return finish();
     const size_t room = framing_ == ClientFraming::length
-                            ? size_t(std::min<uint64_t>(remaining_, buffer_.size()))
-                            : buffer_.size();
-    const ssize_t got = receive_now(socket_.get(), buffer_.data(), room);
+                            ? size_t(std::min<uint64_t>(remaining_, limits_.buffer_bytes))
+                            : limits_.buffer_bytes;
+    const ssize_t got = receive_now(socket_.get(), buffer_.get(), room);
     if (got > 0) {
       moved_ = true;
       take_body_bytes(0, size_t(got));
@@ -408,7 +437,7 @@ void Relay::hand_over_upgrade(ClientSide &client) {
       return;
     }
   }
-  const std::string_view early{buffer_.data() + head_length_, filled_ - head_length_};
+  const std::string_view early{buffer_.get() + head_length_, filled_ - head_length_};
   result_.upgraded = Upgraded{socket_.release(), std::string(early)};
 }
 

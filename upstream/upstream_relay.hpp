@@ -21,6 +21,7 @@
 #include "upstream/upstream_url.hpp"
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -89,6 +90,13 @@ public:
   Relay(const Relay &) = delete;
   Relay &operator=(const Relay &) = delete;
 
+  // A relay for one request, reused: the buffer and the heads' strings of one that
+  // served an earlier request (on any thread), so that a request neither allocates
+  // nor clears PROXY_BUFFER_KB. give_back() keeps up to `kept_idle` of them.
+  static std::unique_ptr<Relay> take(const UpstreamLimits &limits);
+  static void give_back(std::unique_ptr<Relay> relay);
+  static constexpr size_t kept_idle = 64;
+
   // Begins an attempt: takes a pooled connection (unless `fresh_connection`) or opens
   // one, and sends the request. `owner`: the client connection's ticket, which the
   // upstream socket's events name while this relay uses it. `request` need only
@@ -127,8 +135,8 @@ private:
   void cut(ClientSide &client, std::string cause);
   RelayWait finish();
 
-  const UpstreamLimits limits_;
-  std::vector<char> buffer_;
+  UpstreamLimits limits_;
+  std::unique_ptr<char[]> buffer_; // limits_.buffer_bytes, never cleared: bytes are read into it
   std::string request_head_;
   std::string client_head_;
   ResponseHead head_;

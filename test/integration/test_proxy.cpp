@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <condition_variable>
+#include <future>
 #include <set>
 
 using namespace flexilib::test;
@@ -31,6 +33,10 @@ public:
         std::lock_guard lock(mutex_);
         received_.push_back({request.method, request.path, request.body, request.headers});
         client_ports_.insert(request.remote_port);
+      }
+      if (request.has_header("X-Hold")) { // answered once the test calls release()
+        std::unique_lock lock(mutex_);
+        released_.wait(lock, [this] { return !holding_; });
       }
       if (request.has_header("X-Sleep-Ms"))
         std::this_thread::sleep_for(
@@ -64,6 +70,14 @@ public:
     std::lock_guard lock(mutex_);
     return received_;
   }
+  // Requests with an X-Hold field wait for this.
+  void release() {
+    {
+      std::lock_guard lock(mutex_);
+      holding_ = false;
+    }
+    released_.notify_all();
+  }
   size_t connections() const {
     std::lock_guard lock(mutex_);
     return client_ports_.size();
@@ -76,6 +90,8 @@ private:
   mutable std::mutex mutex_;
   std::vector<ReceivedRequest> received_;
   std::set<int> client_ports_;
+  std::condition_variable released_;
+  bool holding_ = true;
 };
 
 // A port nothing listens on: bound, read and closed again.
@@ -220,6 +236,46 @@ TEST_CASE("proxy: one serving thread reuses its upstream connection", "[proxy]")
   CHECK(upstream.received().size() == 10);
   CHECK(upstream.connections() >= 1);
   CHECK(upstream.connections() <= 2);
+}
+
+// The relay parks with its connection while the upstream has not answered: with one
+// serving thread, proxied requests all wait at once and a library route still answers.
+// A relay that held its thread would send the upstream one request at a time, and the
+// library's request would wait behind it.
+TEST_CASE("proxy: no serving thread waits for an upstream: others are served meanwhile",
+          "[proxy]") {
+  RecordingUpstream upstream;
+  TempDir dir;
+  auto server = start_server(dir,
+                             "/lib = " + build_path("executors/libflexilib-example.so") +
+                                 "\n/ = " + upstream.url() + "\n",
+                             {{"SERVER_THREAD_COUNT", "1"}});
+  constexpr size_t held = 4;
+  std::vector<std::future<httplib::Result>> pending;
+  for (size_t i = 0; i < held; ++i)
+    pending.push_back(std::async(std::launch::async, [&server, i] {
+      auto client = client_for(*server);
+      client.set_read_timeout(30, 0);
+      return client.Get("/held/" + std::to_string(i), {{"X-Hold", "1"}});
+    }));
+  const bool all_upstream = eventually([&] { return upstream.received().size() == held; });
+  auto library = client_for(*server).Get("/lib/x");
+  upstream.release();
+  CHECK(all_upstream); // every proxied request reached the upstream while none was answered
+  REQUIRE(library);
+  CHECK(library->status == 200);
+  for (size_t i = 0; i < held; ++i) {
+    auto response = pending[i].get();
+    REQUIRE(response);
+    CHECK(response->status == 200);
+    CHECK(response->body == "GET /held/" + std::to_string(i) + "\n");
+  }
+  // Each is in the request log once, when its answer went out.
+  for (size_t i = 0; i < held; ++i)
+    CHECK(server->wait_for_stdout([&](const std::string &line) {
+      return line.find("\"GET /held/" + std::to_string(i) + " HTTP/1.1\" 200 ttfb") !=
+             std::string::npos;
+    }));
 }
 
 TEST_CASE("proxy: a 20 MB body goes up and comes back whole", "[proxy]") {

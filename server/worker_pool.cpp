@@ -162,7 +162,9 @@ void WorkerPool::run(ServingThread &thread) {
 
   // A thread that was replaced while stuck leaves once its handler has returned.
   epoll_event events[events_per_wait];
-  while (!stopping_ && !thread.replaced) {
+  // Stopping, the threads go on until the parked requests are done (their answers are
+  // requests in flight, as a handler's would be), serving nothing else.
+  while (!thread.replaced && !(stopping_ && parked_count_.load() == 0)) {
     if (Connection *queued = ready_.take_or_sleep()) {
       serve_until_released(*queued, thread);
       continue;
@@ -170,7 +172,9 @@ void WorkerPool::run(ServingThread &thread) {
     thread.log.flush(); // no request's line waits while the thread does
     const int ready = ::epoll_wait(epoll_fd_, events, events_per_wait, -1);
     ready_.woke();
-    if (ready > 0 && !stopping_) take_ready(events, ready, thread);
+    if (ready <= 0) continue;
+    if (stopping_) quiet_stop_event();
+    take_ready(events, ready, thread);
   }
   thread.log.flush();
   Arena::set_current(nullptr);
@@ -255,7 +259,9 @@ void WorkerPool::accept_connections() {
 void WorkerPool::serve_until_released(Connection &connection, ServingThread &thread) {
   for (;;) {
     if (serve(connection, thread) == Turn::closed) return;
-    if (stopping_) return; // kept as it is: shutdown sends what it holds, then closes it
+    // Kept as it is: shutdown sends what it holds, then closes it. A parked request
+    // is still served: its upstream's events must find it unowned.
+    if (stopping_ && connection.state() != ConnectionState::relaying) return;
     // A sending or relaying connection reads no requests until its response is out.
     const ConnectionState state = connection.state();
     const bool unread = connection.more_input && state != ConnectionState::sending &&
@@ -268,6 +274,7 @@ void WorkerPool::serve_until_released(Connection &connection, ServingThread &thr
 
 WorkerPool::Turn WorkerPool::serve(Connection &connection, ServingThread &thread) {
   const ConnectionState state = connection.state();
+  if (stopping_ && state != ConnectionState::relaying) return Turn::open; // no new requests
   if (state == ConnectionState::lingering) return discard_input(connection);
   if (state == ConnectionState::sending) {
     if (const std::optional<Turn> stopped = send_more(connection)) return *stopped;
@@ -296,6 +303,7 @@ int WorkerPool::parked_limit_ms(const ParkedExchange &parked) const {
 WorkerPool::Turn WorkerPool::park(Connection &connection) {
   connection.parked_limit_ms.store(parked_limit_ms(*connection.parked), std::memory_order_relaxed);
   connection.enter(ConnectionState::relaying);
+  ++parked_count_;
   return Turn::open;
 }
 
@@ -320,7 +328,7 @@ std::optional<WorkerPool::Turn> WorkerPool::resume_parked(Connection &connection
     report_stalled_reader(connection, reader_.limits().timeouts.write_ms);
   reader_.record_parked(connection, thread);
   const bool close = parked.closes_connection() || connection.close_after_parked;
-  connection.parked.reset();
+  unpark(connection);
   connection.enter(ConnectionState::idle);
   if (close || stopping_) return close_connection(connection);
   return std::nullopt; // the requests the client sent meanwhile are read now
@@ -397,7 +405,30 @@ bool WorkerPool::send_remaining_output() {
   return connections_.size() == 0;
 }
 
+void WorkerPool::unpark(Connection &connection) {
+  connection.parked.reset();
+  // The last parked request of a shutdown: the threads may leave (stop_fd wakes them).
+  if (--parked_count_ == 0 && stopping_) {
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t ignored = ::write(stop_fd_, &one, sizeof one);
+  }
+}
+
+// Stopping with parked requests, the threads wait for their events: the stop event,
+// level-triggered, would wake them again at once, so it is consumed (unpark() writes
+// it again once the last parked request is done).
+void WorkerPool::quiet_stop_event() {
+  if (parked_count_.load() == 0) return;
+  uint64_t count = 0;
+  [[maybe_unused]] ssize_t ignored = ::read(stop_fd_, &count, sizeof count);
+  if (parked_count_.load() == 0) { // done meanwhile: wake the others after all
+    const uint64_t one = 1;
+    ignored = ::write(stop_fd_, &one, sizeof one);
+  }
+}
+
 WorkerPool::Turn WorkerPool::close_connection(Connection &connection) {
+  if (connection.parked) unpark(connection);
   const size_t remaining = connections_.close(connection); // the socket leaves the epoll set
   if (remaining + 1 == settings_.max_connections && !stopping_)
     arm(listen_fd_, listener_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_MOD);
@@ -407,9 +438,11 @@ WorkerPool::Turn WorkerPool::close_connection(Connection &connection) {
 void WorkerPool::keep_house() {
   ::pthread_setname_np(::pthread_self(), "flexilib-house");
   std::unique_lock lock(threads_mutex_);
-  while (!stopping_) {
+  // Stopping, it goes on while requests are parked: their wait limits still hold.
+  const auto done = [this] { return stopping_ && parked_count_.load() == 0; };
+  while (!done()) {
     threads_changed_.wait_for(lock, housekeeping_interval);
-    if (stopping_) break;
+    if (done()) break;
     lock.unlock();
     close_overdue_connections();
     if (!stopping_) arm(listen_fd_, listener_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_MOD);

@@ -83,6 +83,8 @@ private:
   Turn serve(Connection &connection, ServingThread &thread);
   std::optional<Turn> resume_parked(Connection &connection, ServingThread &thread);
   Turn park(Connection &connection);
+  void unpark(Connection &connection);
+  void quiet_stop_event();
   int parked_limit_ms(const ParkedExchange &parked) const;
   std::optional<Turn> send_more(Connection &connection);
   Turn wait_until_writable(Connection &connection, bool progressed);
@@ -103,6 +105,7 @@ private:
   const int stop_fd_;  // eventfd, level-triggered: readable once stopping, wakes every thread
   const int ready_fd_; // eventfd, edge-triggered: wakes one thread for the ready queue
   std::atomic<bool> stopping_{false};
+  std::atomic<size_t> parked_count_{0}; // connections in ConnectionState::relaying
   ConnectionSlots connections_;
   ReadyQueue ready_;
 

@@ -278,6 +278,36 @@ TEST_CASE("proxy: no serving thread waits for an upstream: others are served mea
     }));
 }
 
+// A parked relay is a request in flight: SIGTERM lets it finish, then the server exits 0.
+TEST_CASE("proxy: SIGTERM lets parked proxied requests finish, then exits 0", "[proxy][shutdown]") {
+  RecordingUpstream upstream;
+  TempDir dir;
+  auto server = start_server(dir, "/ = " + upstream.url() + "\n", {{"SERVER_THREAD_COUNT", "1"}});
+  constexpr size_t held = 3;
+  std::vector<std::future<httplib::Result>> pending;
+  for (size_t i = 0; i < held; ++i)
+    pending.push_back(std::async(std::launch::async, [&server, i] {
+      auto client = client_for(*server);
+      client.set_read_timeout(30, 0);
+      return client.Get("/held/" + std::to_string(i), {{"X-Hold", "1"}});
+    }));
+  REQUIRE(eventually([&] { return upstream.received().size() == held; }));
+  server->send_signal(SIGTERM);
+  // Still running for them: the answers come once the upstream gives them.
+  CHECK_FALSE(server->wait_exit(300ms).has_value());
+  upstream.release();
+  for (size_t i = 0; i < held; ++i) {
+    auto response = pending[i].get();
+    REQUIRE(response);
+    CHECK(response->status == 200);
+    CHECK(response->body == "GET /held/" + std::to_string(i) + "\n");
+  }
+  auto status = server->wait_exit(10s);
+  REQUIRE(status);
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+}
+
 TEST_CASE("proxy: a 20 MB body goes up and comes back whole", "[proxy]") {
   RecordingUpstream upstream;
   TempDir dir;

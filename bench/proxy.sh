@@ -4,7 +4,10 @@
 # nginx proxy_pass (an upstream block with keepalive) to the same backend, and the
 # backend directly. Rounds alternate the three so that the machine's noise hits each
 # alike; the table gives each round and the mean. Not part of CI.
-#   DURATION=10s ROUNDS=3 THREADS=2 CONNECTIONS=64 BUILD_DIR=build [FLEXILIB=path] bench/proxy.sh
+# BASELINE=path adds a fourth path to every round: that flexilib binary (another
+# commit's build) the same way, for an A/B comparison within the run.
+#   DURATION=10s ROUNDS=3 THREADS=2 CONNECTIONS=64 BUILD_DIR=build [FLEXILIB=path]
+#   [BASELINE=path] bench/proxy.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${DURATION:-10s}
@@ -39,6 +42,16 @@ printf '/ = http://127.0.0.1:%s\n' "$backend_port" >"$work/proxy.ini"
 PORT=$flexilib_port SERVER_THREAD_COUNT=$threads ADMIN_PORT=off SUPERVISOR=off \
   "$binary" "$work/proxy.ini" >"$work/flexilib-access.log" 2>"$work/flexilib.err" &
 flexilib_pid=$!
+baseline=${BASELINE:-}
+baseline_port=$((flexilib_port + 3))
+paths="flexilib nginx-proxy-pass backend"
+if [[ -n $baseline ]]; then
+  PORT=$baseline_port SERVER_THREAD_COUNT=$threads ADMIN_PORT=off SUPERVISOR=off \
+    "$baseline" "$work/proxy.ini" >/dev/null 2>"$work/baseline.err" &
+  baseline_pid=$!
+  paths="flexilib baseline nginx-proxy-pass backend"
+  wait_for $baseline_port
+fi
 
 wait_for $backend_port
 wait_for $nginx_proxy_port
@@ -59,9 +72,10 @@ echo "reverse proxy on $(nproc) cores, $threads threads / workers each, wrk -t2 
 printf '| round | path | req/s | p50 ms | p99 ms | errors | load avg |\n|---|---|---|---|---|---|---|\n'
 declare -A sum
 for round in $(seq "$rounds"); do
-  for path in flexilib nginx-proxy-pass backend; do
+  for path in $paths; do
     case $path in
     flexilib) port=$flexilib_port label="flexilib -> nginx" ;;
+    baseline) port=$baseline_port label="baseline flexilib ($baseline) -> nginx" ;;
     nginx-proxy-pass) port=$nginx_proxy_port label="nginx proxy_pass -> nginx" ;;
     backend) port=$backend_port label="nginx backend directly" ;;
     esac
@@ -76,4 +90,9 @@ backend=$((sum[backend] / rounds))
 printf '\nmeans: flexilib %s req/s, nginx proxy_pass %s, backend directly %s\n' \
   "$flexilib" "$nginx" "$backend"
 awk -v a="$flexilib" -v b="$nginx" 'BEGIN {printf "flexilib / nginx proxy_pass: %.2fx\n", a / b}'
+if [[ -n $baseline ]]; then
+  awk -v a="$((sum[baseline] / rounds))" -v b="$nginx" \
+    'BEGIN {printf "baseline %d req/s, baseline / nginx proxy_pass: %.2fx\n", a, a / b}'
+  kill "$baseline_pid" 2>/dev/null || true
+fi
 printf 'private memory (Pss_Anon) of flexilib after the runs: %s KiB\n' "$(private_kb $flexilib_pid)"

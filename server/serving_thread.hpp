@@ -30,6 +30,10 @@ struct ServingThread {
   StreamBuffers buffers;
   AccessLogBuffer log;
 
+  // Readable once the pool is stopping (an eventfd never read): what a thread that
+  // waits in poll() for long (a byte tunnel) watches, to end at shutdown.
+  int stopping_fd = -1;
+
   // Set by take_over_if_overdue() when the handler overran and a new thread took
   // over; read by this thread once it has left the handler window.
   std::atomic<bool> replaced{false};

@@ -80,8 +80,9 @@ std::unique_ptr<Connection> accepted_connection(int fd, const sockaddr_storage &
 WorkerPool::WorkerPool(int listen_fd, RequestReader &reader, PoolSettings settings)
     : listen_fd_(listen_fd), reader_(reader), settings_(settings),
       epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)), stop_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
-      ready_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), connections_(settings.max_connections),
-      ready_(ready_fd_) {
+      ready_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+      stopping_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+      connections_(settings.max_connections), ready_(ready_fd_) {
   // The listener stays one-shot: one thread accepts at a time (MAX_CONNECTIONS is
   // checked between accepts), and it is re-armed once per burst of accepts.
   arm(listen_fd_, listener_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_ADD);
@@ -100,6 +101,7 @@ WorkerPool::~WorkerPool() {
   stop();
   SocketLinks::shared().attach(-1);
   ::close(ready_fd_);
+  ::close(stopping_fd_);
   ::close(stop_fd_);
   ::close(epoll_fd_);
 }
@@ -114,6 +116,7 @@ void WorkerPool::arm(int fd, uint64_t tag, uint32_t events, int operation) {
 // threads_mutex_ held.
 void WorkerPool::start_thread() {
   ServingThread &thread = serving_.emplace_back(unsigned(serving_.size()), settings_.arena_bytes);
+  thread.stopping_fd = stopping_fd_;
   thread.buffers.input.resize(
       std::max(thread.buffers.input.size(), reader_.limits().max_head_bytes));
   ++running_threads_;
@@ -125,7 +128,8 @@ void WorkerPool::begin_stop() {
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr); // new connections stay queued
   const uint64_t one = 1;
   [[maybe_unused]] ssize_t ignored = ::write(stop_fd_, &one, sizeof one);
-  threads_changed_.notify_all(); // the housekeeper
+  ignored = ::write(stopping_fd_, &one, sizeof one); // ends byte tunnels
+  threads_changed_.notify_all();                     // the housekeeper
 }
 
 bool WorkerPool::wait_stopped(std::chrono::milliseconds timeout) {

@@ -102,8 +102,9 @@ private:
   RequestReader &reader_;
   const PoolSettings settings_;
   const int epoll_fd_;
-  const int stop_fd_;  // eventfd, level-triggered: readable once stopping, wakes every thread
-  const int ready_fd_; // eventfd, edge-triggered: wakes one thread for the ready queue
+  const int stop_fd_;     // eventfd, level-triggered: readable once stopping, wakes every thread
+  const int ready_fd_;    // eventfd, edge-triggered: wakes one thread for the ready queue
+  const int stopping_fd_; // eventfd outside the epoll set, never read: readable once stopping
   std::atomic<bool> stopping_{false};
   std::atomic<size_t> parked_count_{0}; // connections in ConnectionState::relaying
   ConnectionSlots connections_;

@@ -38,8 +38,12 @@ upstream::TunnelOutcome tunnel_upgraded(Exchange &exchange, int upstream_fd,
   if (!send_unsent(exchange.connection, idle_ms)) return {upstream::TunnelOutcome::End::reset};
   const upstream::TunnelOutcome outcome =
       upstream::run_byte_tunnel(exchange.connection.fd, upstream_fd, early_to_upstream,
-                                early_to_client, {idle_ms, 16 * 1024});
-  // Either side closing is the normal end; an idle one is worth a line.
+                                early_to_client, {idle_ms, 16 * 1024, exchange.thread.stopping_fd});
+  // Either side closing is the normal end; an idle one, or a shutdown, is worth a line.
+  if (outcome.end == upstream::TunnelOutcome::End::stopped)
+    diagnostics::write_diagnostic(exchange.connection.peer + ": upgraded connection (" +
+                                  exchange.request.method + " " + exchange.request.target +
+                                  ") closed: the server is stopping");
   if (outcome.end == upstream::TunnelOutcome::End::idle_timeout)
     diagnostics::write_diagnostic(exchange.connection.peer + ": upgraded connection (" +
                                   exchange.request.method + " " + exchange.request.target +

@@ -31,7 +31,7 @@ struct Direction {
   bool wants_input() const { return !source_done && end < buffer.size(); }
 };
 
-enum class Step : uint8_t { progress, idle, broken };
+enum class Step : uint8_t { progress, idle, broken, stopped };
 
 // Reads what `from` has into the free space. False when the connection broke.
 bool read_side(Direction &direction, bool &moved) {
@@ -79,13 +79,16 @@ short events_for(int fd, const Direction &reading, const Direction &writing) {
 }
 
 // One poll() and what it allows. Broken when a side reset or a send failed.
-Step step(Direction &up, Direction &down, int client_fd, int upstream_fd, int idle_ms) {
+Step step(Direction &up, Direction &down, int client_fd, int upstream_fd, int idle_ms,
+          int stop_fd) {
   // up: client -> upstream; down: upstream -> client.
-  pollfd fds[2] = {{client_fd, events_for(client_fd, up, down), 0},
-                   {upstream_fd, events_for(upstream_fd, down, up), 0}};
-  const int ready = ::poll(fds, 2, idle_ms);
+  pollfd fds[3] = {{client_fd, events_for(client_fd, up, down), 0},
+                   {upstream_fd, events_for(upstream_fd, down, up), 0},
+                   {stop_fd, POLLIN, 0}};
+  const int ready = ::poll(fds, stop_fd >= 0 ? 3 : 2, idle_ms);
   if (ready < 0) return errno == EINTR ? Step::progress : Step::broken;
   if (ready == 0) return Step::idle;
+  if (fds[2].revents & POLLIN) return Step::stopped;
   bool moved = false;
   for (Direction *direction : {&up, &down}) {
     const pollfd &source = direction == &up ? fds[0] : fds[1];
@@ -107,7 +110,7 @@ Step step(Direction &up, Direction &down, int client_fd, int upstream_fd, int id
   if (moved) return Step::progress;
   // poll() reports an error or hang-up even on a side asked for nothing (its reading
   // done, nothing to write to it): a side that reset. Waiting on would spin.
-  for (const pollfd &entry : fds)
+  for (const pollfd &entry : {fds[0], fds[1]})
     if (entry.revents & (POLLERR | POLLHUP | POLLNVAL)) return Step::broken;
   return Step::progress;
 }
@@ -127,7 +130,11 @@ TunnelOutcome run_byte_tunnel(int client_fd, int upstream_fd, std::string_view e
   Direction down(upstream_fd, client_fd, early_to_client, options.buffer_bytes);
   TunnelOutcome outcome;
   while (!(up.finished && down.finished)) {
-    const Step result = step(up, down, client_fd, upstream_fd, options.idle_ms);
+    const Step result = step(up, down, client_fd, upstream_fd, options.idle_ms, options.stop_fd);
+    if (result == Step::stopped) {
+      outcome.end = TunnelOutcome::End::stopped;
+      break;
+    }
     if (result == Step::idle) {
       outcome.end = TunnelOutcome::End::idle_timeout;
       break;

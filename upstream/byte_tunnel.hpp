@@ -14,6 +14,9 @@ namespace flexilib::upstream {
 struct TunnelOptions {
   int idle_ms = 0; // UPSTREAM_READ_TIMEOUT_MS: nothing moved either way for this long
   size_t buffer_bytes = 16 * 1024; // per direction
+  // Readable once the server is stopping (an eventfd): the tunnel then closes both
+  // sides, as nginx closes upgraded connections at shutdown. -1: none.
+  int stop_fd = -1;
 };
 
 struct TunnelOutcome {
@@ -21,6 +24,7 @@ struct TunnelOutcome {
     closed,       // both sides finished sending (each end-of-stream was passed on)
     reset,        // a side broke the connection (reset, or a send to a closed side)
     idle_timeout, // nothing moved either way for idle_ms
+    stopped,      // the server is stopping (TunnelOptions::stop_fd)
   };
   End end = End::closed;
   uint64_t to_upstream = 0; // bytes passed client -> upstream (the early ones included)

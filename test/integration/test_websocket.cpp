@@ -97,6 +97,25 @@ async def main(url):
 asyncio.run(main(sys.argv[1]))
 )";
 
+// Says "open" once its tunnel carries a message both ways, then waits for the proxy
+// to close it.
+const char *const held_client_py = R"(
+import asyncio, sys, websockets
+
+async def main(url):
+    async with websockets.connect(url, ping_interval=None, close_timeout=1) as websocket:
+        await websocket.send("one")
+        assert await websocket.recv() == "one"
+        print("open", flush=True)
+        try:
+            await asyncio.wait_for(websocket.recv(), 30)
+            print("got a message", flush=True)
+        except websockets.exceptions.ConnectionClosed:
+            print("closed by the proxy", flush=True)
+
+asyncio.run(main(sys.argv[1]))
+)";
+
 // A Python program run as a child, its stdout read line by line with deadlines.
 class PythonProcess {
 public:
@@ -254,4 +273,24 @@ TEST_CASE("websocket: a tunnel outlasting HANDLER_TIMEOUT_MS is no stuck handler
   CHECK(client.line() == "closed 1000");
   CHECK(client.wait_exit() == 0);
   CHECK_THAT(proxy->stderr_text(), !Catch::Contains("HANDLER_TIMEOUT_MS"));
+}
+
+// An open tunnel does not hold up a shutdown until SHUTDOWN_TIMEOUT_MS (then exit 1):
+// SIGTERM closes it, as nginx closes upgraded connections, and the server exits 0.
+TEST_CASE("websocket: SIGTERM closes an open tunnel and the server exits 0",
+          "[proxy][websocket][shutdown]") {
+  TempDir dir;
+  Upstream upstream(dir);
+  auto proxy =
+      start_server(dir, "/ = " + upstream.url() + "\n",
+                   {{"SHUTDOWN_TIMEOUT_MS", "20000"}, {"UPSTREAM_READ_TIMEOUT_MS", "30000"}});
+  PythonProcess client(dir, "held.py", held_client_py, {ws_url(*proxy, "/held")});
+  REQUIRE(client.line() == "open");
+  proxy->send_signal(SIGTERM);
+  CHECK(client.line() == "closed by the proxy");
+  auto status = proxy->wait_exit(10s);
+  REQUIRE(status);
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+  CHECK_THAT(proxy->stderr_text(), Catch::Contains("closed: the server is stopping"));
 }

@@ -167,9 +167,8 @@ bool Relay::send_request(const UpstreamUrl &upstream, const OutgoingRequest &req
   return false;
 }
 
-RelayWait Relay::start(const UpstreamUrl &upstream, const OutgoingRequest &request,
-                       ClientSide &client, bool fresh_connection, uint64_t owner) {
-  (void)client;
+RelayWait Relay::start(const UpstreamUrl &upstream, const OutgoingRequest &request, ClientSide &,
+                       bool fresh_connection, uint64_t owner) {
   upstream_ = &upstream;
   result_ = {};
   phase_ = Phase::over;

@@ -95,8 +95,9 @@ def client(url, size, rate_mbps, times_file):
         crc = zlib.crc32(data, crc)
         if rate_mbps:
             expected = start + body / (rate_mbps * 1e6)
-            if expected > time.monotonic():
-                time.sleep(expected - time.monotonic())
+            ahead = expected - time.monotonic()  # read once: it must not turn negative
+            if ahead > 0:
+                time.sleep(ahead)
     end = time.monotonic()
     for _ in range(50):  # the backend writes its line once it has sent everything
         try:

@@ -25,8 +25,9 @@ public:
   // many of the bytes offered are body (given once, when first offered).
   virtual ssize_t send_now(const iovec *parts, size_t count, int status, size_t body_bytes) = 0;
 
-  // Waits until the client's socket takes bytes again, WRITE_TIMEOUT_MS at most;
-  // false when it did not. Only a relay run to its end on one thread waits so (the
+  // Waits until the client's socket takes bytes again, a bounded time (the server's
+  // side: UPSTREAM_READ_TIMEOUT_MS, the limit of the tunnel that follows); false when
+  // it did not. Only a relay run to its end on one thread waits so (the
   // handshake before a byte tunnel); a parked one waits in the epoll set.
   virtual bool wait_writable() = 0;
 

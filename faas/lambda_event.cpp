@@ -193,7 +193,10 @@ std::string build_lambda_event(const HttpRequestView &request, const EventStamp 
   if (!request.body.empty())
     event["body"] = text_body ? std::string(request.body) : base64_encode(request.body);
   event["isBase64Encoded"] = !text_body;
-  return event.dump();
+  // HTTP allows header values (obs-text) and percent-escapes that are not UTF-8, which
+  // JSON cannot carry: such bytes become U+FFFD, as they do in API Gateway's events,
+  // instead of failing the request. The body never needs it: it is base64 unless text.
+  return event.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 HttpResponseParts map_lambda_result(std::string_view result) {

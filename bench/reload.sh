@@ -75,4 +75,7 @@ echo "== wrk -t2 -c64 -d10s while the library is replaced 20 times (cp and mv in
   done ) &
 wrk -t2 -c64 -d10s "http://127.0.0.1:$port/" | grep -E "requests in|Requests/sec|Socket errors|Non-2xx" || true
 echo "(no 'Socket errors' or 'Non-2xx' line: no request failed)"
-echo "generations loaded: $(grep -c 'loaded ' "$work/flexilib.err"), load failures: $(grep -c 'load failed' "$work/flexilib.err" || true)"
+# "loaded PATH generation N", not "unloaded ..." (which a plain 'loaded ' also matched,
+# counting each replacement twice).
+echo "generations loaded: $(grep -cE '(^| )loaded ' "$work/flexilib.err" || true)," \
+  "load failures: $(grep -c 'load failed' "$work/flexilib.err" || true)"

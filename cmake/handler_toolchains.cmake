@@ -22,6 +22,15 @@ if(FLEXILIB_ZIG)
 endif()
 find_program(FLEXILIB_CARGO cargo HINTS $ENV{HOME}/.cargo/bin DOC "Rust's cargo")
 
+# Where Zig and cargo keep what they compiled. Their libraries are built alike in every
+# build directory (never with the sanitizers), so build directories may share one:
+# scripts/test.sh points its three builds at the first one's, and each library is then
+# compiled once per CI run instead of three times (Zig's whole libraries are kept by
+# the contents of their sources, cmake/zig-build.cmake; cargo's target directory
+# knows by itself what is up to date).
+set(FLEXILIB_HANDLER_CACHE ${CMAKE_BINARY_DIR}/handler-cache CACHE PATH
+    "Zig's cache and cargo's target directories for the Zig and Rust handler libraries")
+
 foreach(tool FLEXILIB_ZIG FLEXILIB_CARGO)
   if(NOT ${tool})
     if("$ENV{CI}" STREQUAL "true")
@@ -35,16 +44,17 @@ endforeach()
 
 # zig_library(TARGET OUTPUT ROOT_SOURCE SOURCES...): builds lib<OUTPUT>.so (Zig 0.11,
 # ReleaseSafe, linked with libc) from ROOT_SOURCE with executors/flexilib.zig as the
-# module "flexilib", into the current CMAKE_LIBRARY_OUTPUT_DIRECTORY.
+# module "flexilib", into the current CMAKE_LIBRARY_OUTPUT_DIRECTORY. SOURCES: the other
+# files ROOT_SOURCE imports. Through FLEXILIB_HANDLER_CACHE (cmake/zig-build.cmake).
 function(zig_library target output root_source)
   set(file ${CMAKE_LIBRARY_OUTPUT_DIRECTORY}/lib${output}.so)
   set(interface ${PROJECT_SOURCE_DIR}/executors/flexilib.zig)
+  string(REPLACE ";" "|" sources "${ARGN}") # one argument for the script
   add_custom_command(OUTPUT ${file}
-    COMMAND ${FLEXILIB_ZIG} build-lib -dynamic -lc -O ReleaseSafe
-            --cache-dir ${CMAKE_BINARY_DIR}/zig-cache
-            --mod flexilib::${interface} --deps flexilib
-            ${root_source} -femit-bin=${file}
-    DEPENDS ${root_source} ${interface} ${ARGN}
+    COMMAND ${CMAKE_COMMAND} -DZIG=${FLEXILIB_ZIG} -DCACHE=${FLEXILIB_HANDLER_CACHE}
+            -DOUTPUT=${file} -DROOT=${root_source} -DINTERFACE=${interface}
+            -DSOURCES=${sources} -P ${PROJECT_SOURCE_DIR}/cmake/zig-build.cmake
+    DEPENDS ${root_source} ${interface} ${ARGN} ${PROJECT_SOURCE_DIR}/cmake/zig-build.cmake
     COMMENT "Building Zig library lib${output}.so" VERBATIM)
   add_custom_target(${target} DEPENDS ${file})
 endfunction()
@@ -53,7 +63,7 @@ endfunction()
 # from anywhere) and copies it to lib<OUTPUT>.so in CMAKE_LIBRARY_OUTPUT_DIRECTORY.
 function(cargo_cdylib target output crate_dir crate_library)
   set(file ${CMAKE_LIBRARY_OUTPUT_DIRECTORY}/lib${output}.so)
-  set(target_dir ${CMAKE_CURRENT_BINARY_DIR}/${target}-cargo)
+  set(target_dir ${FLEXILIB_HANDLER_CACHE}/${target}-cargo)
   file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${crate_dir}/src/*.rs)
   add_custom_command(OUTPUT ${file}
     COMMAND ${FLEXILIB_CARGO} build --release --offline --quiet

@@ -3,6 +3,7 @@
 #include "faas/lambda_event.hpp"
 
 #include "faas/base64.hpp"
+#include "http/hex_digit.hpp"
 #include "http/token.hpp"
 
 #include <nlohmann/json.hpp>
@@ -17,21 +18,15 @@ namespace {
 
 using Json = nlohmann::ordered_json; // AWS's documented field order, for readable output
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // %XX decoding; a '%' not followed by two hex digits stays as sent. '+' stays '+':
 // API Gateway decodes percent-escapes only.
 std::string percent_decode(std::string_view text) {
   std::string decoded;
   decoded.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
-    const int high = i + 2 < text.size() && text[i] == '%' ? hex_value(text[i + 1]) : -1;
-    const int low = high >= 0 ? hex_value(text[i + 2]) : -1;
+    const int high =
+        i + 2 < text.size() && text[i] == '%' ? http::hex_digit_value(text[i + 1]) : -1;
+    const int low = high >= 0 ? http::hex_digit_value(text[i + 2]) : -1;
     if (low < 0) {
       decoded += text[i];
       continue;
@@ -198,7 +193,10 @@ std::string build_lambda_event(const HttpRequestView &request, const EventStamp 
   if (!request.body.empty())
     event["body"] = text_body ? std::string(request.body) : base64_encode(request.body);
   event["isBase64Encoded"] = !text_body;
-  return event.dump();
+  // HTTP allows header values (obs-text) and percent-escapes that are not UTF-8, which
+  // JSON cannot carry: such bytes become U+FFFD, as they do in API Gateway's events,
+  // instead of failing the request. The body never needs it: it is base64 unless text.
+  return event.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 HttpResponseParts map_lambda_result(std::string_view result) {

@@ -24,6 +24,7 @@ esac
 packages=(build-essential cmake pkg-config nlohmann-json3-dev libinih-dev)
 if [[ $mode == test ]]; then
   packages+=(catch2 curl python3
+             ninja-build                 # scripts/test.sh's generator: both cores kept busy
              clang-14 libclang-rt-14-dev # the fuzz targets (libFuzzer)
              debootstrap                 # the release's bullseye check
              chromium systemd            # the dashboard's browser test; systemd-socket-activate

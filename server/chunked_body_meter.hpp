@@ -4,7 +4,10 @@
 // soon as a chunk-size line takes it over the limit, before the data arrives and
 // before any handler sees it. Knowing where the body ends lets the epoll loop collect
 // a chunked body without a thread, and without reading into the next request.
+// The framing itself is read by http/chunked_framing.
 #pragma once
+
+#include "http/chunked_framing.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -20,38 +23,21 @@ public:
   // unless the body ended (complete()) or was refused (too_large(), malformed()) within.
   size_t feed(std::string_view bytes);
 
-  bool complete() const { return state_ == State::done; }
+  bool complete() const { return framing_.complete(); }
   // The announced sizes, chunk extensions and trailer fields exceed the limit.
   bool too_large() const { return too_large_; }
   // Not chunked coding: cpp-httplib refuses such a body too (400).
-  bool malformed() const { return malformed_; }
-  bool stopped() const { return complete() || too_large_ || malformed_; }
+  bool malformed() const { return framing_.malformed(); }
+  bool stopped() const { return complete() || too_large_ || malformed(); }
 
 private:
-  enum class State {
-    size,
-    extension,
-    size_lf,
-    data,
-    data_cr,
-    data_lf,
-    trailer_start,
-    trailer_line,
-    trailer_lf,
-    done
-  };
-  bool take(char c);
-  bool refuse();
+  void judge(http::ChunkedFraming::Byte byte);
   void count(uint64_t bytes);
 
   size_t limit_; // not const: a meter is reset by assigning a new one
-  State state_ = State::size;
-  uint64_t chunk_size_ = 0;
-  uint64_t remaining_ = 0;
+  http::ChunkedFraming framing_;
   uint64_t total_ = 0;
-  bool saw_digit_ = false;
   bool too_large_ = false;
-  bool malformed_ = false;
 };
 
 } // namespace flexilib::server

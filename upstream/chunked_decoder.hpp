@@ -1,8 +1,11 @@
 // Decodes a chunked body (RFC 9112 §7.1) as it arrives, in place: the chunk data is
 // moved to the front of the bytes given, framing, extensions and trailer fields are
 // dropped. The relay sends the data on re-framed for its own client, so nothing the
-// upstream wrote between chunks reaches the client as it was.
+// upstream wrote between chunks reaches the client as it was. The framing itself is
+// read by http/chunked_framing.
 #pragma once
+
+#include "http/chunked_framing.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -19,28 +22,15 @@ public:
   // Decodes `size` bytes at `bytes`, which must follow the ones decoded before.
   Step decode(char *bytes, size_t size);
 
-  bool complete() const { return state_ == State::done; }
-  bool malformed() const { return state_ == State::malformed; }
+  bool complete() const { return framing_.complete(); }
+  bool malformed() const { return framing_.malformed() || trailer_too_long_; }
 
 private:
-  enum class State {
-    size,
-    extension,
-    size_lf,
-    data,
-    data_cr,
-    data_lf,
-    trailer_start,
-    trailer_line,
-    trailer_lf,
-    done,
-    malformed
-  };
-  void take(char c);
+  void judge(http::ChunkedFraming::Byte byte);
 
-  State state_ = State::size;
-  uint64_t remaining_ = 0;
-  int digits_ = 0;
+  http::ChunkedFraming framing_;
+  size_t trailer_line_ = 0; // bytes of the trailer field line being dropped
+  bool trailer_too_long_ = false;
 };
 
 } // namespace flexilib::upstream

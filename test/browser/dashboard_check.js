@@ -4,12 +4,15 @@
 // histogram and the rate chart are drawn, the reload button reloads, and with a token
 // the page asks for it and sends it. With --crash PATH, a request there crashes the
 // serving process, and the page must follow the new one (its requests numbered from 1
-// again). Every network request the page makes is recorded: all must go to the admin
-// origin. Saves a screenshot in --out.
+// again). With --upstream HOST:PORT --upstream-path PATH, PATH is proxied to an
+// upstream that refuses connections: the upstreams table must show that server down,
+// with its failure counted. Every network request the page makes is recorded: all must
+// go to the admin origin. Saves a screenshot in --out.
 // Run by test/browser/test_dashboard_browser.cpp; exits non-zero with the reason.
 //
 // node dashboard_check.js --tools DIR --admin http://127.0.0.1:A --serve http://127.0.0.1:P
 //                         --out DIR --library NAME [--token TOKEN] [--crash PATH]
+//                         [--upstream HOST:PORT --upstream-path PATH]
 "use strict";
 
 const {execFileSync} = require("child_process");
@@ -109,6 +112,21 @@ async function main() {
     console.log(`request made with curl shown after ${Date.now() - answered} ms`);
     const row = await page.$eval(`#recent tr:first-child`, (tr) => tr.textContent);
     check(row.includes(target) && row.includes("200"), "newest row is not the curl request: " + row);
+
+    if (opts.upstream) {
+      // A request the upstream refuses: 502, and the server is marked down.
+      const status = curl(opts.serve + opts["upstream-path"]);
+      check(status === "502", `curl ${opts.serve + opts["upstream-path"]} answered ${status}`);
+      await page.waitForFunction((server) => [...document.querySelectorAll("#upstreams tr")]
+        .some((row) => row.querySelector("td.server")?.textContent === server &&
+                       row.dataset.state === "down" && /^down for /.test(row.cells[1].textContent) &&
+                       Number(row.querySelector("td.failures").textContent) >= 1),
+        opts.upstream).catch(async () => {
+        const shown = await page.textContent("#upstreams");
+        throw new Error(`upstream ${opts.upstream} not shown down with a failure: "${shown}"`);
+      });
+      console.log("upstreams: " + (await page.textContent("#upstreams")));
+    }
 
     // The latency histogram of the route has bars; the rate chart has a line.
     await page.waitForFunction(() => [...document.querySelectorAll("#histograms rect.ttfb")]

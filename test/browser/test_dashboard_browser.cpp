@@ -19,13 +19,21 @@ struct Running {
   int admin_port = 0;
 };
 
+// An upstream on a port nothing listens on: it refuses, and is marked down.
+const std::string &refusing_upstream() {
+  static const std::string address = "127.0.0.1:" + std::to_string(fixed_free_port());
+  return address;
+}
+
 // Routes that give the page something to show: two libraries, one that is missing
-// (its load error shows in the routes table) and one that crashes on request.
+// (its load error shows in the routes table), one that crashes on request, and a
+// proxy route to an upstream that refuses.
 std::string demo_config() {
   return "/json = " + build_path("executors/libflexilib-json-example.so") + "\n" +
          "/missing = " + build_path("executors/libno-such-library.so") + "\n" +
-         "/crash = " + test_library("bad-response") + "\n" +
-         "/ = " + build_path("executors/libflexilib-example.so") + "\n";
+         "/crash = " + test_library("bad-response") + "\n" + "/gone = http://" +
+         refusing_upstream() + "\n" + "/ = " + build_path("executors/libflexilib-example.so") +
+         "\n";
 }
 
 Running start_with_admin(const TempDir &dir, std::map<std::string, std::string> env = {}) {
@@ -94,17 +102,20 @@ std::string output_dir(const std::string &name) {
 
 } // namespace
 
-TEST_CASE("dashboard in Chromium: live requests, histograms, reload, nothing from elsewhere",
+TEST_CASE("dashboard in Chromium: live requests, histograms, upstreams, reload, nothing from "
+          "elsewhere",
           "[browser]") {
   TempDir dir;
   auto running = start_with_admin(dir);
   make_traffic(*running.server);
   const std::string out = output_dir("dashboard");
 
-  const CheckResult check = run_browser_check(running, out);
+  const CheckResult check = run_browser_check(
+      running, out, "--upstream " + refusing_upstream() + " --upstream-path /gone/check");
   INFO(check.output);
   CHECK(check.exit_code == 0);
   CHECK(check.output.find("dashboard check passed") != std::string::npos);
+  CHECK(check.output.find("upstreams: " + refusing_upstream() + "down for ") != std::string::npos);
   CHECK(is_png(out + "/dashboard.png"));
   // The button's POST /reload reached the server and passed its Origin check.
   CHECK(running.server->wait_for_stderr([&](const std::string &line) {

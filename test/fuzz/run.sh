@@ -77,4 +77,4 @@ fuzz() {
 }
 
 fuzz fuzz_config "loader/config.cpp loader/route_match.cpp" -linih
-fuzz fuzz_request_head "server/request_head.cpp server/request_framing.cpp server/chunked_body_meter.cpp"
+fuzz fuzz_request_head "server/request_head.cpp server/request_framing.cpp server/chunked_body_meter.cpp http/chunked_framing.cpp"

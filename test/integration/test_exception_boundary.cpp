@@ -157,16 +157,27 @@ TEST_CASE("an exception from flexilib_on_unload is logged and the server stops c
 
 TEST_CASE("an exception in the server's own request path is a plain 500, not its text",
           "[errors][exceptions]") {
-  // A header value byte that is not UTF-8 (obs-text, legal in HTTP) makes nlohmann::json
-  // throw while the Lambda event is written out: the handler never runs.
+  // test/flexilib-with-faults throws while it builds the Lambda event (the handler
+  // never runs) for a request with "X-Fault: throw"; see
+  // test/fault_injection/throwing_lambda_event.cpp.
   TempDir dir;
-  auto server = start_server(dir, routes_to("/fn", "lambda:" + test_library("throws")));
+  dir.write_file("proxy.ini", routes_to("/fn", "lambda:" + test_library("lambda-behaviours")));
+  // The launcher runs the server with the fault in place of build/flexilib.
+  const std::string faulty = build_path("test/flexilib-with-faults");
+  ServerProcess server(
+      {dir.path(), {}, {}, {"/bin/sh", "-c", "shift; exec '" + faulty + "' \"$@\"", "sh"}});
+  REQUIRE(server.start());
   const std::string answer =
-      raw_request(server->port(), "GET /fn HTTP/1.1\r\nHost: x\r\nX-Latin: caf\xe9\r\n"
-                                  "Connection: close\r\n\r\n");
+      raw_request(server.port(), "GET /fn/event HTTP/1.1\r\nHost: x\r\nX-Fault: throw\r\n"
+                                 "Connection: close\r\n\r\n");
   CHECK(answer.rfind("HTTP/1.1 500 ", 0) == 0);
   CHECK(answer.find("EXCEPTION_WHAT") == std::string::npos);
-  CHECK(answer.find("json") == std::string::npos);
-  CHECK(logged(*server, {"serving: exception while answering GET /fn", "answered 500"}));
-  CHECK(still_serving(*server));
+  CHECK(answer.find("secret sauce") == std::string::npos);
+  CHECK(logged(server, {"serving: exception while answering GET /fn/event",
+                        "injected fault: json secret sauce", "answered 500"}));
+  // Nothing else was hurt: the same route without the fault, and the rest.
+  auto fine = client_for(server).Get("/fn/event");
+  REQUIRE(fine);
+  CHECK(fine->status == 200);
+  CHECK(still_serving(server));
 }

@@ -63,6 +63,21 @@ TEST_CASE("lambda: the request arrives as an API Gateway v2.0 event", "[faas][la
   CHECK(event["requestContext"]["timeEpoch"].is_number_integer());
 }
 
+TEST_CASE("lambda: header bytes that are not UTF-8 reach the function as U+FFFD",
+          "[faas][lambda]") {
+  // obs-text (here Latin-1 \xe9) is legal in a header value; JSON cannot carry it.
+  TempDir dir;
+  auto server = start_server(dir, lambda_route());
+  const std::string answer =
+      raw_request(server->port(), "GET /fn/event?q=caf%E9 HTTP/1.1\r\nHost: x\r\n"
+                                  "X-Latin: caf\xe9\r\nConnection: close\r\n\r\n");
+  REQUIRE(answer.rfind("HTTP/1.1 200 ", 0) == 0);
+  const json event = json::parse(answer.substr(answer.find("\r\n\r\n") + 4));
+  CHECK(event["headers"]["x-latin"] == "caf\xef\xbf\xbd");
+  CHECK(event["queryStringParameters"]["q"] == "caf\xef\xbf\xbd");
+  CHECK(event["rawQueryString"] == "q=caf%E9");
+}
+
 TEST_CASE("lambda: a binary request body is base64-encoded in the event", "[faas][lambda]") {
   TempDir dir;
   auto server = start_server(dir, lambda_route());

@@ -91,6 +91,23 @@ TEST_CASE("lambda event: a text body is sent as is, a binary one base64-encoded"
   CHECK(event_for(request)["body"] == "YWL/");
 }
 
+TEST_CASE("lambda event: bytes that are not UTF-8 in headers and the query become U+FFFD") {
+  // obs-text in a header value is legal HTTP, and %E9 decodes to a lone Latin-1 byte:
+  // neither can go into JSON as it is, and neither may fail the request.
+  HttpRequestView request = get("/p?name=caf%E9&ok=caf%C3%A9");
+  request.headers.emplace_back("X-Latin", "caf\xe9");
+  request.headers.emplace_back("Cookie", "c=\xff\xfe");
+  request.headers.emplace_back("User-Agent", "agent\x80");
+  const std::string replaced = "caf\xef\xbf\xbd"; // U+FFFD in UTF-8
+  const json event = event_for(request);
+  CHECK(event["headers"]["x-latin"] == replaced);
+  CHECK(event["cookies"] == json::array({"c=\xef\xbf\xbd\xef\xbf\xbd"}));
+  CHECK(event["requestContext"]["http"]["userAgent"] == "agent\xef\xbf\xbd");
+  CHECK(event["queryStringParameters"]["name"] == replaced);
+  CHECK(event["queryStringParameters"]["ok"] == "caf\xc3\xa9"); // valid UTF-8 stays
+  CHECK(event["rawQueryString"] == "name=caf%E9&ok=caf%C3%A9");
+}
+
 TEST_CASE("lambda event: time is API Gateway's format") {
   CHECK(api_gateway_time(example_epoch_ms) == "12/Mar/2020:19:03:58 +0000");
   CHECK(api_gateway_time(0) == "01/Jan/1970:00:00:00 +0000");

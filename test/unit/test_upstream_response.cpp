@@ -146,5 +146,13 @@ TEST_CASE("chunked decoder: malformed framing is refused", "[upstream]") {
   CHECK(decoded("x\r\n", 1) == "!");
   CHECK(decoded("5\r\nhelloX\r\n", 4) == "!");
   CHECK(decoded("5\nhello\r\n", 4) == "!");
-  CHECK(decoded("ffffffffffffffffff\r\n", 4) == "!"); // a size that would overflow
+  CHECK(decoded("ffffffffffffffffff\r\n", 4) == "!");   // a size that would overflow
+  CHECK(decoded("1;a\nb\r\nx\r\n0\r\n\r\n", 3) == "!"); // a bare LF in an extension
+}
+
+TEST_CASE("chunked decoder: leading zeros make no size too large", "[upstream]") {
+  // Sixteen digits, but the size is 3: only the value is bounded (2^60).
+  bool complete = false;
+  CHECK(decoded("0000000000000003\r\nabc\r\n0\r\n\r\n", 5, &complete) == "abc");
+  CHECK(complete);
 }

@@ -101,7 +101,7 @@ UpstreamTarget::Attempted UpstreamTarget::forward(const upstream::OutgoingReques
   }
 }
 
-void UpstreamTarget::serve(Exchange &exchange, httplib::Response &response) const {
+void UpstreamTarget::serve(Exchange &exchange, server::ResponseMessage &response) const {
   const httplib::Request &request = exchange.request;
   const upstream::OutgoingRequest outgoing{request.method,
                                            request.target,

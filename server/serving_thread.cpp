@@ -27,6 +27,13 @@ std::string ServingThread::take_over_if_overdue(Clock::rep now, Clock::rep limit
   return description();
 }
 
+bool ServingThread::hand_off_if_slower_than(Clock::rep now, Clock::rep limit) {
+  std::lock_guard lock(run_mutex_);
+  if (connection_ == nullptr || replaced || handed_off || now - started_ <= limit) return false;
+  handed_off = true;
+  return true;
+}
+
 std::string ServingThread::description() const {
   return std::string(run_.method) + " " + std::string(run_.target) + " (route " +
          std::string(run_.route) + ", library " + std::string(run_.library) + " generation " +

@@ -33,6 +33,13 @@ struct ServingThread {
   // Set by take_over_if_overdue() when the handler overran and a new thread took
   // over; read by this thread once it has left the handler window.
   std::atomic<bool> replaced{false};
+  // Set by hand_off_if_slower_than() when a handler ran past STAND_IN_AFTER_MS and a
+  // stand-in thread started serving in its place: this thread leaves once its
+  // handler has returned and its response is written.
+  std::atomic<bool> handed_off{false};
+  // Whether a thread runs on this slot; a slot whose thread has left is reused for
+  // the next thread the pool starts. The pool's lock guards it.
+  bool running = false;
 
   struct HandlerRun {
     std::string_view method, target, route, library;
@@ -49,6 +56,10 @@ struct ServingThread {
   // library lib.so generation 2)"), or "" when no handler was overdue.
   std::string take_over_if_overdue(Clock::rep now, Clock::rep limit,
                                    const std::function<void(Connection &)> &answer);
+
+  // For the housekeeper: true (once per handler run) when a handler has run for
+  // longer than `limit` at `now`; marks this thread handed_off.
+  bool hand_off_if_slower_than(Clock::rep now, Clock::rep limit);
 
 private:
   std::string description() const; // run_mutex_ held

@@ -4,6 +4,7 @@
 // client does. A framing mistake (a body for HEAD, a wrong length, a lost or extra
 // byte between pipelined responses) makes the next response unreadable here.
 #include "loader/configuration.hpp"
+#include "server/access_log.hpp"
 #include "server/request_reader.hpp"
 #include "server/response_writer.hpp"
 
@@ -273,5 +274,20 @@ TEST_CASE("response writer: a malformed request line is refused and the connecti
     const std::vector<Parsed> responses = parse_responses(bytes, {});
     REQUIRE(responses.size() == 1);
     CHECK(responses[0].status == 400);
+  }
+}
+
+TEST_CASE("access log line: milliseconds with three decimals as printf gives them",
+          "[response-writer]") {
+  for (double ms : {0.0, 0.0004, 0.0005, 0.042, 0.0519, 1.5, 12.3456, 999.9996, 12345.678, -1.0}) {
+    char line[256];
+    const size_t length = server::format_access_log_line(
+        {"127.0.0.1:1", "GET / HTTP/1.1", 200, ms, 2, ms, 8192, 32}, line, sizeof line);
+    char expected_ms[64];
+    std::snprintf(expected_ms, sizeof expected_ms, "%.3f", ms);
+    INFO(ms);
+    CHECK(std::string(line, length) ==
+          "127.0.0.1:1 - - \"GET / HTTP/1.1\" 200 ttfb " + std::string(expected_ms) + "ms 2 ttlb " +
+              std::string(expected_ms) + "ms (pre-alloc: 8192, alloc: 32)\n");
   }
 }

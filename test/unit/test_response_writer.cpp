@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <poll.h>
@@ -119,23 +120,27 @@ struct Rig {
   void send(std::string_view bytes) const {
     REQUIRE(::send(client, bytes.data(), bytes.size(), MSG_NOSIGNAL) == ssize_t(bytes.size()));
   }
-  // Everything the server writes until it has been quiet for 200 ms (or closed).
-  std::string receive_all() const {
+  // What the server writes, until `expected` whole responses have come (10 s at most).
+  std::string receive(size_t expected, const std::vector<bool> &head_only) const {
     std::string all;
     char chunk[65536];
-    for (;;) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (complete_responses(all, head_only) < expected &&
+           std::chrono::steady_clock::now() < deadline) {
       pollfd entry{client, POLLIN, 0};
-      if (::poll(&entry, 1, 200) <= 0) return all;
+      if (::poll(&entry, 1, 100) <= 0) continue;
       const ssize_t got = ::recv(client, chunk, sizeof chunk, MSG_DONTWAIT);
-      if (got <= 0) return all;
-      all.append(chunk, size_t(got));
+      if (got == 0) break;
+      if (got > 0) all.append(chunk, size_t(got));
     }
+    return all;
   }
   // Serves while a client thread reads, so that a response larger than the socket
   // buffer can go out, and sends what was kept for the client.
-  std::pair<Ending, std::string> serve_and_receive() {
+  std::pair<Ending, std::string> serve_and_receive(size_t expected,
+                                                   const std::vector<bool> &head_only = {}) {
     std::string received;
-    std::thread reader_thread([&] { received = receive_all(); });
+    std::thread reader_thread([&] { received = receive(expected, head_only); });
     const Ending ending = reader.serve(*connection, thread);
     // What the client was slow to take waits with the connection, as for a worker
     // pool, which sends it once the socket is writable.
@@ -145,6 +150,25 @@ struct Rig {
     }
     reader_thread.join();
     return {ending, received};
+  }
+
+  // How many whole responses `bytes` holds, framed by Content-Length (none after a
+  // response to HEAD: `head_only` says which ones).
+  static size_t complete_responses(std::string_view bytes, const std::vector<bool> &head_only) {
+    size_t count = 0;
+    for (;;) {
+      const size_t head_end = bytes.find("\r\n\r\n");
+      if (head_end == std::string_view::npos) return count;
+      size_t length = 0;
+      const std::string_view head = bytes.substr(0, head_end + 4);
+      const size_t field = head.find("\r\nContent-Length: ");
+      if (field != std::string_view::npos)
+        std::from_chars(head.data() + field + 18, head.data() + head.size(), length);
+      if (count < head_only.size() && head_only[count]) length = 0;
+      if (bytes.size() < head_end + 4 + length) return count;
+      bytes.remove_prefix(head_end + 4 + length);
+      ++count;
+    }
   }
 };
 
@@ -188,7 +212,7 @@ TEST_CASE(
     "[response-writer]") {
   Rig rig;
   rig.send("HEAD /bad HTTP/1.1\r\nx-mode: big\r\n\r\nGET /bad HTTP/1.1\r\nHost: a\r\n\r\n");
-  const auto [ending, bytes] = rig.serve_and_receive();
+  const auto [ending, bytes] = rig.serve_and_receive(2, {true, false});
   CHECK(ending == Ending::none);
   const std::vector<Parsed> responses = parse_responses(bytes, {true, false});
   REQUIRE(responses.size() == 2);
@@ -208,7 +232,7 @@ TEST_CASE("response writer: pipelined requests with and without bodies and error
            "GET /bad HTTP/1.1\r\nx-mode: empty\r\n\r\n"
            "PUT /bad HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
            "GET /bad HTTP/1.1\r\n\r\n");
-  const auto [ending, bytes] = rig.serve_and_receive();
+  const auto [ending, bytes] = rig.serve_and_receive(7);
   CHECK(ending == Ending::none);
   const std::vector<Parsed> responses = parse_responses(bytes, {});
   REQUIRE(responses.size() == 7);
@@ -235,9 +259,9 @@ TEST_CASE("response writer: a large body is sent whole and then the next respons
   rig.send("GET /bad HTTP/1.1\r\nx-mode: big\r\n\r\nGET /v1/b HTTP/1.1\r\n\r\n");
   // The turn ends once the client is slower than the socket; the next one serves the
   // second request.
-  const auto [ending, bytes] = rig.serve_and_receive();
+  const auto [ending, bytes] = rig.serve_and_receive(1);
   CHECK(ending == Ending::none);
-  const auto [next_ending, next_bytes] = rig.serve_and_receive();
+  const auto [next_ending, next_bytes] = rig.serve_and_receive(1);
   CHECK(next_ending == Ending::none);
   const std::vector<Parsed> responses = parse_responses(bytes + next_bytes, {});
   REQUIRE(responses.size() == 2);
@@ -254,7 +278,7 @@ TEST_CASE("response writer: Connection: close and HTTP/1.0 end the connection af
         "\r\nxGET /bad HTTP/1.1\r\n\r\n"}) {
     Rig rig;
     rig.send(request);
-    const auto [ending, bytes] = rig.serve_and_receive();
+    const auto [ending, bytes] = rig.serve_and_receive(1);
     CHECK(ending == Ending::close);
     const std::vector<Parsed> responses = parse_responses(bytes, {});
     REQUIRE(responses.size() == 1);
@@ -269,7 +293,7 @@ TEST_CASE("response writer: a malformed request line is refused and the connecti
        {"FETCH /bad HTTP/1.1", "GET /bad HTTP/2.0", "GET /bad", "GET / x HTTP/1.1"}) {
     Rig rig;
     rig.send(std::string(line) + "\r\n\r\nGET /bad HTTP/1.1\r\n\r\n");
-    const auto [ending, bytes] = rig.serve_and_receive();
+    const auto [ending, bytes] = rig.serve_and_receive(1);
     CHECK(ending != Ending::none);
     const std::vector<Parsed> responses = parse_responses(bytes, {});
     REQUIRE(responses.size() == 1);

@@ -68,6 +68,10 @@ private:
   HandlerRun run_;
   Connection *connection_ = nullptr; // null: no handler runs
   Clock::rep started_ = 0;
+  // started_, readable without the lock: the housekeeper looks every few
+  // milliseconds (STAND_IN_AFTER_MS), and a lock it took that often would make
+  // the serving thread wait at the handler window's edges.
+  std::atomic<Clock::rep> handler_since_{0};
 };
 
 } // namespace flexilib::server

@@ -156,7 +156,8 @@ int serve(const server::Settings &settings, const server::Listener &listener,
   server::RequestReader reader(pipeline);
   server::WorkerPool pool(listener.fd(), reader,
                           {settings.thread_count, settings.preallocation_bytes,
-                           settings.max_connections, settings.handler_timeout_ms});
+                           settings.max_connections, settings.handler_timeout_ms,
+                           settings.stand_in_after_ms});
   server::write_diagnostic("serving with " + std::to_string(settings.thread_count) + " threads, " +
                            std::to_string(settings.preallocation_bytes / 1024) + " KiB arena each");
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <unistd.h>
@@ -56,11 +57,22 @@ struct LineWriter {
     const auto [end, error] = std::to_chars(digits, digits + sizeof digits, value);
     if (error == std::errc()) text({digits, size_t(end - digits)});
   }
-  void milliseconds(double ms) { // as printf's "%.3f"
-    char digits[64];
-    const auto [end, error] =
-        std::to_chars(digits, digits + sizeof digits, ms, std::chars_format::fixed, 3);
-    if (error == std::errc()) text({digits, size_t(end - digits)});
+  // As printf's "%.3f", from whole microseconds: the shortest-form double formatting
+  // of to_chars showed in the profile (1.3% at 64 connections), this does not.
+  void milliseconds(double ms) {
+    if (!(ms >= 0) || ms >= 1e15) { // negative, NaN or absurd: the general path
+      char digits[64];
+      const auto [end, error] =
+          std::to_chars(digits, digits + sizeof digits, ms, std::chars_format::fixed, 3);
+      if (error == std::errc()) text({digits, size_t(end - digits)});
+      return;
+    }
+    const auto micros = static_cast<unsigned long long>(std::llround(ms * 1000));
+    number(micros / 1000);
+    const unsigned fraction = unsigned(micros % 1000);
+    const char decimals[4] = {'.', char('0' + fraction / 100), char('0' + fraction / 10 % 10),
+                              char('0' + fraction % 10)};
+    text({decimals, 4});
   }
 };
 

@@ -126,36 +126,42 @@ void ConnectionStream::discard_response() {
 }
 
 // cpp-httplib writes the status line and headers in one write, then the body. The
-// status comes from there, so the log shows what was really sent, including responses
-// cpp-httplib makes itself (400, 414...). cpp-httplib 0.11 has no way to set a reason
-// phrase, so a library's own one replaces the standard text here.
+// status comes from there, so the log shows what was really sent for the responses
+// cpp-httplib makes itself (400, 414...).
 void ConnectionStream::write_response_head(const char *ptr, size_t size) {
   std::string_view head(ptr, size);
-  if (!head.starts_with("HTTP/1.1 ") || head.size() < 12) {
-    buffers_.output.append(ptr, size);
-    return;
-  }
+  buffers_.output.append(ptr, size);
+  if (!head.starts_with("HTTP/1.1 ") || head.size() < 12) return;
   int status = 0;
   std::from_chars(head.data() + 9, head.data() + 12, status);
   if (status >= 100 && status < 200) { // an interim response: the client waits for it now
-    buffers_.output.append(ptr, size);
     flush();
     return;
   }
   status_ = status;
   head_written_ = true;
-  const size_t line_end = head.find("\r\n");
-  if (reason_.empty() || line_end == std::string_view::npos) {
-    buffers_.output.append(ptr, size);
-    return;
-  }
-  buffers_.output.append(ptr, 13); // "HTTP/1.1 NNN "
-  buffers_.output.append(reason_);
-  buffers_.output.append(ptr + line_end, size - line_end);
+}
+
+bool ConnectionStream::send_response(const ResponseMessage &response, const ConnectionTerms &terms,
+                                     bool head_only) {
+  if (failed_) return false;
+  const bool has_body = status_has_body(response.status);
+  append_response_head(buffers_.output, response, has_body ? response.body.size() : 0, terms);
+  status_ = response.status;
+  head_written_ = true;
+  sent_by_server_ = true;
+  const std::string_view body = head_only || !has_body ? std::string_view() : response.body;
+  body_bytes_ += body.size();
+  if (body.size() >= flush_threshold) // a large body goes out from where it lies
+    return flush() && send_all(body.data(), body.size());
+  buffers_.output.append(body);
+  if (buffers_.output.size() >= flush_threshold) return flush();
+  return true;
 }
 
 ssize_t ConnectionStream::write(const char *ptr, size_t size) {
-  if (relayed_) return ssize_t(size); // cpp-httplib's response to a relayed request
+  // cpp-httplib's response to a request the server has answered itself.
+  if (relayed_ || sent_by_server_) return ssize_t(size);
   if (failed_) return -1;
   if (!head_written_) {
     write_response_head(ptr, size);
@@ -280,8 +286,8 @@ void ConnectionStream::reset_response() {
   status_ = 0;
   head_written_ = false;
   body_bytes_ = 0;
-  reason_ = {};
   relayed_ = false;
+  sent_by_server_ = false;
   close_after_response_ = false;
 }
 

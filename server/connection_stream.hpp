@@ -1,12 +1,15 @@
-// The httplib::Stream through which cpp-httplib reads a request from a connection
-// and writes the response: socket reads and writes, buffered per serving thread,
-// with what the socket will not take kept with the connection. It exists for one
-// turn, on the thread that serves the connection.
+// The httplib::Stream through which cpp-httplib reads a request from a connection,
+// and through which every response goes out: the server's own (send_response), a
+// relayed one, and those cpp-httplib makes itself for requests it refuses. Socket
+// reads and writes, buffered per serving thread, with what the socket will not take
+// kept with the connection. It exists for one turn, on the thread that serves the
+// connection.
 #pragma once
 
 #include "server/chunked_body_meter.hpp"
 #include "server/connection.hpp"
 #include "server/memory_budget.hpp"
+#include "server/response_writer.hpp"
 
 #include <httplib.h>
 
@@ -82,8 +85,12 @@ public:
   void close_after_response() { close_after_response_ = true; }
   bool closes_after_response() const { return close_after_response_; }
 
-  // A reason phrase to put in the next status line instead of cpp-httplib's.
-  void set_reason_phrase(std::string_view reason) { reason_ = reason; }
+  // Writes `response` (head and body; the head only for a HEAD request). Once a
+  // response has gone out this way, what cpp-httplib writes for the request is
+  // dropped. False when the client is gone.
+  bool send_response(const ResponseMessage &response, const ConnectionTerms &terms, bool head_only);
+  // Whether any part of a final response has been written for the current request.
+  bool response_started() const { return head_written_; }
 
   // httplib::Stream
   bool is_readable() const override;
@@ -112,13 +119,13 @@ private:
   int status_ = 0;
   bool head_written_ = false;
   size_t body_bytes_ = 0;
-  std::string_view reason_;
   bool failed_ = false;
   size_t head_left_ = 0; // head bytes still to be read for the current request
   std::optional<ChunkedBodyMeter> chunked_meter_;
   bool body_too_large_ = false;
   bool read_timed_out_ = false;
-  bool relayed_ = false; // the response went out through send_relayed()
+  bool relayed_ = false;        // the response went out through send_relayed()
+  bool sent_by_server_ = false; // the response went out through send_response()
   bool close_after_response_ = false;
 };
 

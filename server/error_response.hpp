@@ -2,15 +2,16 @@
 // status and one line of plain text saying what went wrong (details go to the log).
 #pragma once
 
-#include <httplib.h>
+#include "server/response_message.hpp"
 
 #include <string>
 
 namespace flexilib::server {
 
-inline void respond_with_error(httplib::Response &response, int status, const std::string &text) {
+inline void respond_with_error(ResponseMessage &response, int status, const std::string &text) {
+  response.clear();
   response.status = status;
-  response.set_content(text + "\n", "text/plain");
+  response.set_owned_body(text + "\n");
 }
 
 } // namespace flexilib::server

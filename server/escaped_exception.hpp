@@ -4,6 +4,8 @@
 // (a path, a password). Every listener sets this as its exception handler instead.
 #pragma once
 
+#include "server/response_message.hpp"
+
 #include <httplib.h>
 
 #include <exception>
@@ -15,5 +17,8 @@ namespace flexilib::server {
 // `response` held with a plain 500 derived from nothing of the exception.
 void answer_escaped_exception(std::string_view listener, const httplib::Request &request,
                               httplib::Response &response, std::exception_ptr escaped);
+// The same for the serving path, whose responses the server writes itself.
+void answer_escaped_exception(std::string_view listener, const httplib::Request &request,
+                              ResponseMessage &response, std::exception_ptr escaped);
 
 } // namespace flexilib::server

@@ -1,4 +1,5 @@
-// The request path: a request -> cpp-httplib -> handler library -> response -> log.
+// The request path: a request -> (cpp-httplib for a body) -> route target -> our
+// response writer -> log.
 #include "server/request_pipeline.hpp"
 
 #include "loader/entry_point_call.hpp"
@@ -6,12 +7,14 @@
 #include "server/error_response.hpp"
 #include "server/escaped_exception.hpp"
 #include "server/request_head.hpp"
+#include "server/request_line.hpp"
 #include "targets/exchange.hpp"
 
 namespace flexilib::server {
 
 // What one request carries from step to step. It lives on the serving thread's stack;
 // cpp-httplib's handler signature has no room for it, hence the thread-local pointer.
+// `response` is what the target answers; cpp-httplib's own Response is never used.
 struct RequestContext {
   Connection &connection;
   ConnectionStream &stream;
@@ -27,6 +30,9 @@ struct RequestContext {
   bool continue_sent = false; // "100 Continue" went out while the body was collected
   ServingThread *thread = nullptr;
   std::optional<targets::Exchange> exchange{}; // once a route matched: what its target did
+  bool last_on_connection = false;
+  bool closes = false; // the connection closes after this response
+  ResponseMessage response{};
 };
 namespace {
 
@@ -67,21 +73,17 @@ RequestPipeline::RequestPipeline(loader::Configuration &configuration, PipelineL
   parser_.set_keep_alive_max_count(limits_.max_requests_per_connection);
   parser_.set_keep_alive_timeout(limits_.keep_alive_seconds);
   parser_.set_payload_max_length(limits_.framing.max_body_bytes);
-  parser_.set_pre_routing_handler(
-      [this](const httplib::Request &request, httplib::Response &response) {
-        if (method_has_body(request.method)) return Server::HandlerResponse::Unhandled;
-        handle(request, response);
-        return Server::HandlerResponse::Handled;
-      });
-  auto handler = [this](const httplib::Request &request, httplib::Response &response) {
-    handle(request, response);
-  };
+  parser_.set_pre_routing_handler([this](const httplib::Request &request, httplib::Response &) {
+    if (method_has_body(request.method)) return Server::HandlerResponse::Unhandled;
+    handle(request);
+    return Server::HandlerResponse::Handled;
+  });
+  auto handler = [this](const httplib::Request &request, httplib::Response &) { handle(request); };
   parser_.Post(".*", handler).Put(".*", handler).Patch(".*", handler).Delete(".*", handler);
   // What escapes the request path (a library's own exceptions stop at call_entry_point).
   parser_.set_exception_handler(
-      [](const httplib::Request &request, httplib::Response &response, std::exception_ptr escaped) {
-        answer_escaped_exception("serving", request, response, escaped);
-        if (current_request != nullptr) current_request->stream.set_reason_phrase({});
+      [this](const httplib::Request &request, httplib::Response &, std::exception_ptr escaped) {
+        answer_escaped(request, escaped);
       });
 }
 
@@ -103,11 +105,28 @@ bool read_body_httplib_skips(RequestContext &context, std::string &body) {
   return true;
 }
 
+// Whether the connection closes after the response: the server's keep-alive cap, or
+// the client's wish, read by cpp-httplib's own rule (which decides it for the requests
+// it reads).
+bool client_closes(const httplib::Request &request, const RequestHead &head) {
+  const flexilib_header *field = find_header(head.headers, head.header_count, "connection");
+  const std::string_view connection =
+      field ? std::string_view(field->value_ptr, field->value_len) : std::string_view();
+  return connection == "close" || (request.version == "HTTP/1.0" && connection != "Keep-Alive");
+}
+
 } // namespace
 
-// Read the body, match the route, let its target serve.
-void RequestPipeline::handle(const httplib::Request &request, httplib::Response &response) {
+// The steps after the request has been read: answer it, write the answer.
+void RequestPipeline::handle(const httplib::Request &request) {
   RequestContext &context = *current_request;
+  answer(context, request);
+  write_response(context, request);
+}
+
+// Read the body, match the route, let its target serve.
+void RequestPipeline::answer(RequestContext &context, const httplib::Request &request) {
+  ResponseMessage &response = context.response;
   std::string_view body = request.body;
   thread_local std::string skipped_body;
   if (!method_has_body(request.method) && (context.body_length > 0 || context.chunked)) {
@@ -132,6 +151,61 @@ void RequestPipeline::handle(const httplib::Request &request, httplib::Response 
   route.target->serve(exchange, response);
 }
 
+void RequestPipeline::answer_escaped(const httplib::Request &request, std::exception_ptr escaped) {
+  RequestContext &context = *current_request;
+  answer_escaped_exception("serving", request, context.response, escaped);
+  if (context.stream.response_started()) { // too late for a 500: the response is cut off
+    context.stream.close_after_response();
+    return;
+  }
+  write_response(context, request);
+}
+
+// The target's answer, framed by the server. A target that wrote to the client itself
+// (a relayed response) leaves nothing to write; one that wrote nothing at all gets a
+// 500, so that the client is never left waiting.
+void RequestPipeline::write_response(RequestContext &context, const httplib::Request &request) {
+  if (context.stream.response_started()) return;
+  if (context.response.status == 0)
+    respond_with_error(context.response, 500, "500 Internal Server Error: no answer");
+  context.closes = context.closes || context.last_on_connection ||
+                   client_closes(request, context.head) || context.stream.closes_after_response();
+  const ConnectionTerms terms{context.closes, limits_.keep_alive_seconds,
+                              limits_.max_requests_per_connection};
+  context.stream.send_response(context.response, terms, request.method == "HEAD");
+}
+
+// A request without a body is answered from the head the server has parsed, without
+// cpp-httplib: it would build header maps, a second copy of every field, and
+// format its response with printf, for nothing the target needs. The request object
+// the targets see carries the method, target and version, and the Connection field
+// (UpstreamTarget reads it); the targets take every other field from the raw head.
+bool RequestPipeline::serve_without_body(RequestContext &context, size_t head_length) {
+  ConnectionStream &stream = context.stream;
+  stream.begin_request(0, std::nullopt);
+  context.thread->buffers.begin += head_length;
+  const std::optional<RequestLine> line = split_request_line(context.head.request_line);
+  if (!line) {
+    write_diagnostic(context.connection.peer + ": malformed request line, answered 400");
+    stream.write_refusal(400);
+    return false;
+  }
+  thread_local httplib::Request request;
+  request.method.assign(line->method);
+  request.target.assign(line->target);
+  request.version.assign(line->version);
+  request.headers.clear();
+  const RequestHead &head = context.head;
+  if (const flexilib_header *field = find_header(head.headers, head.header_count, "connection"))
+    request.headers.emplace("Connection", std::string(field->value_ptr, field->value_len));
+  try {
+    handle(request);
+  } catch (...) {
+    answer_escaped(request, std::current_exception());
+  }
+  return !context.closes;
+}
+
 bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream,
                                 ServingThread &thread, size_t head_length, bool last_on_connection,
                                 bool continue_sent) {
@@ -144,6 +218,7 @@ bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream
   RequestContext context{connection, stream, arena, parse_request_head(head, arena), Clock::now()};
   context.thread = &thread;
   context.continue_sent = continue_sent;
+  context.last_on_connection = last_on_connection;
   current_request = &context;
   stream.reset_response();
 
@@ -156,6 +231,10 @@ bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream
                      std::to_string(framing.status));
     thread.buffers.begin = thread.buffers.end; // nothing more is read from this connection
     stream.write_refusal(framing.status);
+  } else if (framing.content_length == 0 && !framing.chunked &&
+             find_header(context.head.headers, context.head.header_count, "expect") == nullptr) {
+    context.body_length = 0;
+    ok = serve_without_body(context, head_length);
   } else {
     context.body_length = framing.content_length;
     context.chunked = framing.chunked;
@@ -179,7 +258,8 @@ bool RequestPipeline::serve_one(Connection &connection, ConnectionStream &stream
   // The server's own refusal means the stream may not be where the next request starts;
   // a route target's 400 or 413 (a handler's, an upstream's) came after a whole request.
   const bool refused_by_server = is_refusal(stream.response_status()) && !context.exchange;
-  ok = stream.flush() && ok && !refused_by_server && !stream.closes_after_response();
+  ok = stream.flush() && ok && !refused_by_server && !stream.closes_after_response() &&
+       !context.closes;
   if (context.exchange && context.exchange->library)
     loader::call_entry_point({context.exchange->library->path(), "request_deinit",
                               context.exchange->route, context.head.request_line},

@@ -1,9 +1,10 @@
 // The request path, from a complete request (request_reader has collected it) to the
-// log line. cpp-httplib parses each request and writes each response; the steps in
-// between are ours, in this order: read a body cpp-httplib skips, match the route,
-// let its target serve (targets/: a library, an upstream, a FaaS profile), and,
-// after the response is written, let the library free its memory and record the
-// request.
+// log line. A request without a body is read from the head the server has parsed
+// already; cpp-httplib reads one with a body (Content-Length, chunked, 100-continue).
+// The steps after that are ours, in this order: read a body cpp-httplib skips, match
+// the route, let its target serve (targets/: a library, an upstream, a FaaS profile),
+// write its response (server/response_writer), and, once the response is out, let
+// the library free its memory and record the request.
 #pragma once
 
 #include "loader/configuration.hpp"
@@ -70,7 +71,11 @@ private:
     using httplib::Server::process_request;
   };
 
-  void handle(const httplib::Request &request, httplib::Response &response);
+  bool serve_without_body(RequestContext &context, size_t head_length);
+  void handle(const httplib::Request &request);
+  void answer(RequestContext &context, const httplib::Request &request);
+  void answer_escaped(const httplib::Request &request, std::exception_ptr escaped);
+  void write_response(RequestContext &context, const httplib::Request &request);
   void record(const RequestContext &context, unsigned thread);
 
   loader::Configuration &configuration_;

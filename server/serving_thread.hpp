@@ -37,6 +37,13 @@ struct ServingThread {
   // Set by take_over_if_overdue() when the handler overran and a new thread took
   // over; read by this thread once it has left the handler window.
   std::atomic<bool> replaced{false};
+  // Set by hand_off_if_slower_than() when a handler ran past STAND_IN_AFTER_MS and a
+  // stand-in thread started serving in its place: this thread leaves once its
+  // handler has returned and its response is written.
+  std::atomic<bool> handed_off{false};
+  // Whether a thread runs on this slot; a slot whose thread has left is reused for
+  // the next thread the pool starts. The pool's lock guards it.
+  bool running = false;
 
   struct HandlerRun {
     std::string_view method, target, route, library;
@@ -54,6 +61,10 @@ struct ServingThread {
   std::string take_over_if_overdue(Clock::rep now, Clock::rep limit,
                                    const std::function<void(Connection &)> &answer);
 
+  // For the housekeeper: true (once per handler run) when a handler has run for
+  // longer than `limit` at `now`; marks this thread handed_off.
+  bool hand_off_if_slower_than(Clock::rep now, Clock::rep limit);
+
 private:
   std::string description() const; // run_mutex_ held
 
@@ -61,6 +72,10 @@ private:
   HandlerRun run_;
   Connection *connection_ = nullptr; // null: no handler runs
   Clock::rep started_ = 0;
+  // started_, readable without the lock: the housekeeper looks every few
+  // milliseconds (STAND_IN_AFTER_MS), and a lock it took that often would make
+  // the serving thread wait at the handler window's edges.
+  std::atomic<Clock::rep> handler_since_{0};
 };
 
 } // namespace flexilib::server

@@ -232,6 +232,14 @@ constexpr SettingRow rows[] = {
      .min = 1,
      .max = 24 * one_hour_ms,
      .store = [](Settings &s, long v) { s.handler_timeout_ms = int(v); }},
+    {.name = "STAND_IN_AFTER_MS",
+     .group = SettingGroup::limits,
+     .default_text = "5",
+     .help = "a handler that runs longer: a stand-in thread serves in its place until it "
+             "returns (at most SERVER_THREAD_COUNT at once); 0: none",
+     .min = 0,
+     .max = one_hour_ms,
+     .store = [](Settings &s, long v) { s.stand_in_after_ms = int(v); }},
 
     {.name = "UPSTREAM_CONNECT_TIMEOUT_MS",
      .group = SettingGroup::upstreams,

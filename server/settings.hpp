@@ -37,6 +37,7 @@ struct Settings {
   size_t recent_requests = 0;          // ADMIN_RECENT_REQUESTS: the admin ring
   int shutdown_timeout_ms = 0;         // SHUTDOWN_TIMEOUT_MS
   int handler_timeout_ms = 0;          // HANDLER_TIMEOUT_MS
+  int stand_in_after_ms = 0;           // STAND_IN_AFTER_MS
   int upstream_connect_timeout_ms = 0; // UPSTREAM_CONNECT_TIMEOUT_MS
   int upstream_read_timeout_ms = 0;    // UPSTREAM_READ_TIMEOUT_MS
   int upstream_fail_timeout_s = 0;     // UPSTREAM_FAIL_TIMEOUT_S

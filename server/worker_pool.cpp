@@ -4,6 +4,7 @@
 #include "server/access_log.hpp"
 #include "server/socket_links.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
@@ -113,14 +114,29 @@ void WorkerPool::arm(int fd, uint64_t tag, uint32_t events, int operation) {
   ::epoll_ctl(epoll_fd_, operation, fd, &event);
 }
 
+// A slot whose thread has left is reused (its arena and buffers with it): stand-ins
+// come and go with slow handlers, and each would otherwise add a slot for good.
 // threads_mutex_ held.
 void WorkerPool::start_thread() {
-  ServingThread &thread = serving_.emplace_back(unsigned(serving_.size()), settings_.arena_bytes);
-  thread.stopping_fd = stopping_fd_;
-  thread.buffers.input.resize(
-      std::max(thread.buffers.input.size(), reader_.limits().max_head_bytes));
+  auto slot = std::find_if(serving_.begin(), serving_.end(),
+                           [](const ServingThread &thread) { return !thread.running; });
+  ServingThread *thread = nullptr;
+  if (slot != serving_.end()) {
+    thread = &*slot;
+    threads_[thread->index].join(); // it has left run() already
+    thread->replaced = false;
+    thread->handed_off = false;
+    thread->buffers.begin = thread->buffers.end = 0;
+  } else {
+    thread = &serving_.emplace_back(unsigned(serving_.size()), settings_.arena_bytes);
+    thread->buffers.input.resize(
+        std::max(thread->buffers.input.size(), reader_.limits().max_head_bytes));
+    threads_.emplace_back();
+  }
+  thread->stopping_fd = stopping_fd_;
+  thread->running = true;
   ++running_threads_;
-  threads_.emplace_back([this, &thread] { run(thread); });
+  threads_[thread->index] = std::thread([this, thread] { run(*thread); });
 }
 
 void WorkerPool::begin_stop() {
@@ -168,7 +184,7 @@ void WorkerPool::run(ServingThread &thread) {
   epoll_event events[events_per_wait];
   // Stopping, the threads go on until the parked requests are done (their answers are
   // requests in flight, as a handler's would be), serving nothing else.
-  while (!thread.replaced && !(stopping_ && parked_count_.load() == 0)) {
+  while (!thread.replaced && !thread.handed_off && !(stopping_ && parked_count_.load() == 0)) {
     if (Connection *queued = ready_.take_or_sleep()) {
       serve_until_released(*queued, thread);
       continue;
@@ -185,6 +201,8 @@ void WorkerPool::run(ServingThread &thread) {
   std::lock_guard lock(threads_mutex_);
   --running_threads_;
   if (thread.replaced) --stuck_threads_;
+  if (thread.handed_off) --stand_ins_;
+  thread.running = false;
   threads_changed_.notify_all();
 }
 
@@ -441,12 +459,24 @@ WorkerPool::Turn WorkerPool::close_connection(Connection &connection) {
 
 void WorkerPool::keep_house() {
   ::pthread_setname_np(::pthread_self(), "flexilib-house");
+  // Slow handlers are looked for twice per STAND_IN_AFTER_MS, so a stand-in starts
+  // between 1 and 1.5 times that after the handler did; the rest four times a second.
+  const auto stand_in_check = std::max(std::chrono::milliseconds(1),
+                                       std::chrono::milliseconds(settings_.stand_in_after_ms / 2));
+  const auto wait_at_most = settings_.stand_in_after_ms > 0
+                                ? std::min(stand_in_check, housekeeping_interval)
+                                : housekeeping_interval;
   std::unique_lock lock(threads_mutex_);
   // Stopping, it goes on while requests are parked: their wait limits still hold.
   const auto done = [this] { return stopping_ && parked_count_.load() == 0; };
+  Clock::time_point next_round = Clock::now() + housekeeping_interval;
   while (!done()) {
-    threads_changed_.wait_for(lock, housekeeping_interval);
+    threads_changed_.wait_for(lock,
+                              std::min<Clock::duration>(wait_at_most, next_round - Clock::now()));
     if (done()) break;
+    if (!stopping_) stand_in_for_slow_handlers();
+    if (Clock::now() < next_round) continue;
+    next_round = Clock::now() + housekeeping_interval;
     lock.unlock();
     close_overdue_connections();
     if (!stopping_) arm(listen_fd_, listener_marker, EPOLLIN | EPOLLONESHOT, EPOLL_CTL_MOD);
@@ -521,11 +551,29 @@ void WorkerPool::replace_stuck_threads() {
     write_diagnostic("serving thread " + std::to_string(thread.index) + " has been in a handler " +
                      "for over " + std::to_string(settings_.handler_timeout_ms) +
                      " ms (HANDLER_TIMEOUT_MS): " + running + " answered 504; " +
-                     (stuck_threads_ <= max_stuck_threads()
+                     (thread.handed_off ? "a stand-in has its place"
+                      : stuck_threads_ <= max_stuck_threads()
                           ? "a new thread takes its place"
                           : "too many stuck threads: not replaced") +
                      " (" + std::to_string(stuck_threads_) + " stuck now)");
-    if (!stopping_ && stuck_threads_ <= max_stuck_threads()) start_thread();
+    if (!stopping_ && !thread.handed_off && stuck_threads_ <= max_stuck_threads()) start_thread();
+  }
+}
+
+// A handler past STAND_IN_AFTER_MS holds its thread, and the other connections would
+// have one thread fewer until it returns: a stand-in serves in its place, and the
+// slow thread leaves once its response is out. Nothing is said in the log: a slow
+// handler is not an error, and this may happen many times a second.
+// threads_mutex_ held.
+void WorkerPool::stand_in_for_slow_handlers() {
+  if (settings_.stand_in_after_ms <= 0 || stopping_) return;
+  const Clock::rep limit = ticks_of(std::chrono::milliseconds(settings_.stand_in_after_ms));
+  const Clock::rep now = now_ticks();
+  for (ServingThread &thread : serving_) {
+    if (stand_ins_ >= settings_.thread_count) return;
+    if (!thread.running || !thread.hand_off_if_slower_than(now, limit)) continue;
+    ++stand_ins_;
+    start_thread(); // a list: adding or reusing a slot leaves this loop's place valid
   }
 }
 

@@ -18,6 +18,11 @@
 // that has run longer than HANDLER_TIMEOUT_MS, starting a new serving thread in place of the stuck
 // one (a thread cannot be killed; it leaves when, if ever, the handler returns). It
 // also writes out the request log lines of a thread that has been busy for a while.
+// Between those rounds it looks, every STAND_IN_AFTER_MS / 2, for a handler that has
+// run longer than STAND_IN_AFTER_MS, and starts a stand-in serving thread for it (as
+// Go's runtime hands a blocked goroutine's processor to another thread), so that
+// SERVER_THREAD_COUNT threads stay free to serve; the slow thread leaves once its
+// response is written. At most SERVER_THREAD_COUNT stand-ins run at once.
 #pragma once
 
 #include "server/connection.hpp"
@@ -44,6 +49,7 @@ struct PoolSettings {
   size_t arena_bytes = 0;
   size_t max_connections = 0;
   int handler_timeout_ms = 0;
+  int stand_in_after_ms = 0; // 0: no stand-in threads
 };
 
 class WorkerPool {
@@ -95,6 +101,7 @@ private:
   void close_overdue_connections();
   void flush_request_logs();
   void replace_stuck_threads();
+  void stand_in_for_slow_handlers();
   size_t max_stuck_threads() const;
   void arm(int fd, uint64_t tag, uint32_t events, int operation);
 
@@ -116,6 +123,7 @@ private:
   std::vector<std::thread> threads_;
   size_t running_threads_ = 0;
   size_t stuck_threads_ = 0;
+  size_t stand_ins_ = 0; // threads handed off, not yet gone
   std::thread housekeeper_;
 
   // When the lines about a full connection table and a failing accept were last said.

@@ -41,7 +41,7 @@ double thread_cpu_ms() {
 // the handler has finished, so its response is dropped instead.
 void answer_worker_limit(const httplib::Request &request, const std::string &library,
                          double cpu_used_ms, const faas::RouteProfile &profile,
-                         httplib::Response &response) {
+                         server::ResponseMessage &response) {
   const std::string ray = faas::random_ray_id();
   char figures[96];
   std::snprintf(figures, sizeof figures, "used %.3f ms of CPU time, over cpu_ms=%d", cpu_used_ms,
@@ -49,13 +49,15 @@ void answer_worker_limit(const httplib::Request &request, const std::string &lib
   diagnostics::write_diagnostic(library + ": " + figures + " (" + request.method + " " +
                                 request.target + "), answered 503 (Cloudflare error 1102, ray " +
                                 ray + ")");
+  response.clear();
   response.status = faas::worker_limit_status;
-  response.set_content(faas::worker_limit_page(ray), "text/html; charset=UTF-8");
+  response.content_type = "text/html; charset=UTF-8";
+  response.set_owned_body(faas::worker_limit_page(ray));
 }
 
 } // namespace
 
-void CloudflareTarget::serve(Exchange &exchange, httplib::Response &response) const {
+void CloudflareTarget::serve(Exchange &exchange, server::ResponseMessage &response) const {
   const loader::Library *library = take_library(exchange, response);
   if (library == nullptr) return;
   flexilib_request c_request = c_request_of(exchange);

@@ -12,7 +12,7 @@ class CloudflareTarget : public FlexiLibTarget {
 public:
   CloudflareTarget(std::shared_ptr<loader::LibrarySlot> slot, faas::RouteProfile profile)
       : FlexiLibTarget(std::move(slot)), profile_(std::move(profile)) {}
-  void serve(Exchange &exchange, httplib::Response &response) const override;
+  void serve(Exchange &exchange, server::ResponseMessage &response) const override;
   std::string_view profile() const override { return "cloudflare"; }
 
 private:

@@ -19,8 +19,10 @@
 namespace flexilib::targets {
 
 struct Exchange {
-  // In: the request as cpp-httplib parsed it, its body (read in place), and its
-  // header fields as sent, in order (pointing into the raw head).
+  // In: the request line and body (read in place) and its header fields as sent, in
+  // order (pointing into the raw head). `request` is cpp-httplib's parse for a request
+  // with a body; for one without, the server fills only its method, target, version
+  // and Connection field (server/request_pipeline): read the fields from `headers`.
   const httplib::Request &request;
   std::string_view body;
   flexilib_header *headers = nullptr;
@@ -28,7 +30,7 @@ struct Exchange {
   std::string_view route;       // the matched route's name ("Host: iam /", "/c")
   std::string_view path_prefix; // the matched rule's path prefix
   server::Connection &connection;
-  server::ConnectionStream &stream; // for a reason phrase of the target's own
+  server::ConnectionStream &stream; // for a response the target relays itself
   server::Arena &arena;             // memory that lasts until the response is written
   server::ServingThread &thread;
   process::CrashPage *crash_page = nullptr; // told which handler each thread runs

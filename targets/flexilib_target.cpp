@@ -39,7 +39,7 @@ HandlerResult call_handle_request(const loader::Library &library, Exchange &exch
 }
 
 void answer_from_c_response(const Exchange &exchange, const HandlerResult &result,
-                            httplib::Response &response) {
+                            server::ResponseMessage &response) {
   const httplib::Request &request = exchange.request;
   const std::string &library = exchange.library->path();
   const flexilib_response *c_response = result.response;
@@ -52,12 +52,9 @@ void answer_from_c_response(const Exchange &exchange, const HandlerResult &resul
     return server::respond_with_error(response, 500,
                                       "500 Internal Server Error: the handler failed");
   }
-  if (std::string problem = server::translate_response(*c_response, response, exchange.stream);
-      !problem.empty()) {
+  if (std::string problem = server::translate_response(*c_response, response); !problem.empty()) {
     diagnostics::write_diagnostic(library + ": " + problem + " (" + request.method + " " +
                                   request.target + ")");
-    response = httplib::Response();
-    exchange.stream.set_reason_phrase({});
     server::respond_with_error(response, 500,
                                "500 Internal Server Error: the handler's response is invalid");
   }
@@ -67,7 +64,7 @@ const char *FlexiLibTarget::missing_entry_point(const loader::Library &library) 
   return library.has_handle_request() ? nullptr : "handle_request";
 }
 
-void FlexiLibTarget::serve(Exchange &exchange, httplib::Response &response) const {
+void FlexiLibTarget::serve(Exchange &exchange, server::ResponseMessage &response) const {
   const loader::Library *library = take_library(exchange, response);
   if (library == nullptr) return;
   flexilib_request c_request = c_request_of(exchange);

@@ -10,7 +10,7 @@ namespace flexilib::targets {
 class FlexiLibTarget : public LibraryTarget {
 public:
   using LibraryTarget::LibraryTarget;
-  void serve(Exchange &exchange, httplib::Response &response) const override;
+  void serve(Exchange &exchange, server::ResponseMessage &response) const override;
   std::string_view profile() const override { return "flexilib"; }
 
 protected:
@@ -36,6 +36,6 @@ HandlerResult call_handle_request(const loader::Library &library, Exchange &exch
 // `result` (what handle_request returned) into `response`; an exception, a NULL or an
 // invalid response is answered 500, the last two with a log line of their own.
 void answer_from_c_response(const Exchange &exchange, const HandlerResult &result,
-                            httplib::Response &response);
+                            server::ResponseMessage &response);
 
 } // namespace flexilib::targets

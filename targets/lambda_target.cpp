@@ -6,7 +6,7 @@
 
 namespace flexilib::targets {
 
-void LambdaTarget::serve(Exchange &exchange, httplib::Response &response) const {
+void LambdaTarget::serve(Exchange &exchange, server::ResponseMessage &response) const {
   const loader::Library *library = take_library(exchange, response);
   if (library == nullptr) return;
   const httplib::Request &request = exchange.request;
@@ -26,15 +26,15 @@ void LambdaTarget::serve(Exchange &exchange, httplib::Response &response) const 
     exchange.response_ready = std::chrono::steady_clock::now();
   }
   if (outcome.invoked) exchange.billed_ms = outcome.billed_ms;
-  std::string content_type = "application/json";
   response.status = outcome.response.status;
+  response.set_owned_content_type("application/json");
   for (auto &[name, value] : outcome.response.headers) {
     if (name == "content-type")
-      content_type = std::move(value);
+      response.set_owned_content_type(std::move(value));
     else
-      response.headers.emplace(std::move(name), std::move(value));
+      response.owned_fields.emplace_back(std::move(name), std::move(value));
   }
-  response.set_content(std::move(outcome.response.body), content_type);
+  response.set_owned_body(std::move(outcome.response.body));
 }
 
 } // namespace flexilib::targets

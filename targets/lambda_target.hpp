@@ -12,7 +12,7 @@ class LambdaTarget : public LibraryTarget {
 public:
   LambdaTarget(std::shared_ptr<loader::LibrarySlot> slot, faas::RouteProfile profile)
       : LibraryTarget(std::move(slot)), profile_(std::move(profile)) {}
-  void serve(Exchange &exchange, httplib::Response &response) const override;
+  void serve(Exchange &exchange, server::ResponseMessage &response) const override;
   std::string_view profile() const override { return "lambda"; }
   // Its timeout and memory size, for the Invoke API (faas/lambda_api_server).
   const faas::RouteProfile &settings() const { return profile_; }

@@ -7,7 +7,7 @@
 namespace flexilib::targets {
 
 const loader::Library *LibraryTarget::take_library(Exchange &exchange,
-                                                   httplib::Response &response) const {
+                                                   server::ResponseMessage &response) const {
   std::string error; // the slot has logged it already
   exchange.library = slot_->acquire(error);
   if (!exchange.library) {

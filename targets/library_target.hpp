@@ -20,7 +20,7 @@ public:
 protected:
   // The generation to serve this request with, kept in `exchange`; null (and a 502
   // in `response`) when it cannot be loaded or lacks the entry point this kind calls.
-  const loader::Library *take_library(Exchange &exchange, httplib::Response &response) const;
+  const loader::Library *take_library(Exchange &exchange, server::ResponseMessage &response) const;
 
   // The entry point this kind calls, when `library` does not export it.
   virtual const char *missing_entry_point(const loader::Library &library) const = 0;

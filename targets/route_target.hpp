@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-namespace httplib {
-struct Response;
+namespace flexilib::server {
+struct ResponseMessage;
 }
 
 namespace flexilib::upstream {
@@ -26,9 +26,10 @@ class RouteTarget {
 public:
   virtual ~RouteTarget() = default;
 
-  // Answers one request into `response`, and records in `exchange` what the figures
+  // Answers one request into `response` (the server writes it; a target that wrote to
+  // the client itself leaves it empty), and records in `exchange` what the figures
   // need (when the answer was ready, the library generation that made it...).
-  virtual void serve(Exchange &exchange, httplib::Response &response) const = 0;
+  virtual void serve(Exchange &exchange, server::ResponseMessage &response) const = 0;
 
   // What /routes shows: the library or URL, its generation and load figures.
   virtual loader::SlotStatus status() const = 0;

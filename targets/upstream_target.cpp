@@ -9,7 +9,7 @@
 
 namespace flexilib::targets {
 
-void UpstreamTarget::serve(Exchange &exchange, httplib::Response &response) const {
+void UpstreamTarget::serve(Exchange &exchange, server::ResponseMessage &response) const {
   auto relay = std::make_unique<RelayInFlight>(group_, limits_, exchange);
   using Progress = server::ParkedExchange::Progress;
   Progress progress = relay->begin();

@@ -27,7 +27,7 @@ public:
   UpstreamTarget(std::string text, std::vector<upstream::GroupMember> upstreams,
                  Clock::rep fail_timeout, upstream::UpstreamLimits limits)
       : text_(std::move(text)), group_(std::move(upstreams), fail_timeout), limits_(limits) {}
-  void serve(Exchange &exchange, httplib::Response &response) const override;
+  void serve(Exchange &exchange, server::ResponseMessage &response) const override;
   // No library: the URLs stand where the library would.
   loader::SlotStatus status() const override { return {text_, 0, 0, 0, {}}; }
   std::string check() const override { return {}; } // --check never connects

@@ -500,8 +500,8 @@ TEST_CASE("admin: a non-loopback address is served with a token", "[admin]") {
 
 TEST_CASE("admin: answers while every serving thread sleeps in a slow handler", "[admin]") {
   TempDir dir;
-  auto running =
-      start_with_admin(dir, "/ = " + example_library() + "\n", {{"SERVER_THREAD_COUNT", "2"}});
+  auto running = start_with_admin(dir, "/ = " + example_library() + "\n",
+                                  {{"SERVER_THREAD_COUNT", "2"}, {"STAND_IN_AFTER_MS", "0"}});
   const int port = running.server->port();
   const auto slow_request = [port] {
     httplib::Client client("127.0.0.1", port);

@@ -192,8 +192,9 @@ TEST_CASE("an invalid proxy.ini stops the server at start with its line number",
 
 TEST_CASE("a handler that never returns gets 504 and its thread is replaced", "[errors][pool]") {
   TempDir dir;
-  auto server = start_server(dir, config_for(test_library("bad-response")),
-                             {{"HANDLER_TIMEOUT_MS", "300"}, {"SERVER_THREAD_COUNT", "2"}});
+  auto server = start_server(
+      dir, config_for(test_library("bad-response")),
+      {{"HANDLER_TIMEOUT_MS", "300"}, {"SERVER_THREAD_COUNT", "2"}, {"STAND_IN_AFTER_MS", "0"}});
   // Both serving threads hang: without replacements nothing could be served after.
   for (int i = 0; i < 2; ++i) {
     const std::string answer = raw_request(

@@ -839,7 +839,9 @@ TEST_CASE("hostile: with nowhere to keep a response, a slow reader is waited for
                                            no_spill_budget
                                                ? std::pair{"CLIENT_SPILL_MB", "0"}
                                                : std::pair{"TMPDIR", dir.file("no-such-directory")},
-                                           {"SERVER_THREAD_COUNT", "1"}});
+                                           {"SERVER_THREAD_COUNT", "1"},
+                                           // the handler's 10 MB memset is no stand-in's cue here
+                                           {"STAND_IN_AFTER_MS", "0"}});
   RawClient client(server->port(), 4096);
   REQUIRE(client.send("GET /bad HTTP/1.1\r\nx-mode: big\r\n\r\n"));
   REQUIRE(client.receive(answer_deadline, 100).bytes.starts_with("HTTP/1.1 200"));

@@ -288,6 +288,50 @@ TEST_CASE("Expect: 100-continue is answered before the body is sent", "[serving]
   CHECK(interim.rfind("HTTP/1.1 100 Continue\r\n\r\n", 0) == 0);
 }
 
+TEST_CASE("a handler past STAND_IN_AFTER_MS gets a stand-in thread for the other connections",
+          "[serving][pool][slow]") {
+  // One serving thread, held by a handler sleeping 2 s. With a stand-in, quick requests
+  // on another connection are answered while the slow one still runs; with none
+  // (STAND_IN_AFTER_MS=0) they wait for it. Order, not timing, is checked.
+  const bool stand_in = GENERATE(true, false);
+  INFO("stand-in " << stand_in);
+  TempDir dir;
+  auto server = start_server(dir, "/ = " + test_library("sleeps") + "\n",
+                             {{"SERVER_THREAD_COUNT", "1"},
+                              {"HANDLER_TIMEOUT_MS", "10000"},
+                              {"STAND_IN_AFTER_MS", stand_in ? "5" : "0"}});
+  const int port = server->port();
+  std::atomic<bool> slow_done{false};
+  std::thread slow([&] {
+    raw_request(port, "GET / HTTP/1.1\r\nx-sleep-us: 2000000\r\nConnection: close\r\n\r\n", 10s);
+    slow_done = true;
+  });
+  const std::string probe = "GET / HTTP/1.1\r\nConnection: close\r\n\r\n";
+  if (stand_in) {
+    // Quick requests for a second from when the slow one has surely started: each is
+    // answered before the slow one is.
+    std::this_thread::sleep_for(300ms);
+    const auto until = std::chrono::steady_clock::now() + 1s;
+    int answered = 0;
+    while (std::chrono::steady_clock::now() < until) {
+      CHECK_THAT(raw_request(port, probe, 5s), Catch::StartsWith("HTTP/1.1 200"));
+      CHECK_FALSE(slow_done);
+      ++answered;
+    }
+    CHECK(answered > 0);
+  } else {
+    // The only thread is in the handler once a quick request goes unanswered; the
+    // next one is answered only after the slow one.
+    REQUIRE(eventually([&] { return raw_request(port, probe, 300ms).empty(); }));
+    CHECK_THAT(raw_request(port, probe, 10s), Catch::StartsWith("HTTP/1.1 200"));
+    CHECK(slow_done);
+  }
+  slow.join();
+  // The slow thread has left; the stand-in serves on.
+  for (int i = 0; i < 10; ++i)
+    CHECK_THAT(raw_request(port, probe, 5s), Catch::StartsWith("HTTP/1.1 200"));
+}
+
 TEST_CASE("a slow handler holds up only its own connection", "[serving][pool][slow]") {
   // Two threads; one connection's handler sleeps 200 ms per request, four turns in a
   // row, while four other connections keep asking for quick answers. The thread in the

@@ -284,36 +284,17 @@ void RequestPipeline::record(const RequestContext &context, unsigned thread) {
       exchange == nullptr || exchange->response_ready == Clock::time_point{}
           ? context.end
           : exchange->response_ready;
-  const double ttfb_ms = ms_between(context.start, ready);
-  const double ttlb_ms = ms_between(context.start, context.end);
   const ConnectionStream &stream = context.stream;
-  context.thread->log.append({context.connection.peer, context.head.request_line,
-                              stream.response_status(), ttfb_ms, stream.response_body_bytes(),
-                              ttlb_ms, context.arena.capacity(), context.arena.allocated()});
-  if (stats_ == nullptr) return;
-
-  const std::string_view line = context.head.request_line;
-  const size_t method_end = std::min(line.find(' '), line.size());
-  const size_t target_end = std::min(line.find(' ', method_end + 1), line.size());
   stats::RequestSample sample;
   sample.time = context.wall_start;
   sample.client = context.connection.peer;
-  sample.method = line.substr(0, method_end);
-  sample.target = line.substr(std::min(method_end + 1, line.size()), target_end - method_end - 1);
   sample.status = stream.response_status();
   sample.body_bytes = stream.response_body_bytes();
-  sample.ttfb_ms = ttfb_ms;
-  sample.ttlb_ms = ttlb_ms;
+  sample.ttfb_ms = ms_between(context.start, ready);
+  sample.ttlb_ms = ms_between(context.start, context.end);
   sample.prealloc_bytes = context.arena.capacity();
   sample.alloc_bytes = context.arena.allocated();
   sample.thread = thread;
-  stats::Totals *route = nullptr, *target = nullptr;
-  if (const loader::Route *matched = context.route) {
-    sample.route = matched->name;
-    sample.library = matched->target->name();
-    route = matched->totals.get();
-    target = matched->target_totals.get();
-  }
   if (exchange != nullptr && exchange->library) {
     sample.generation = exchange->library->generation();
     sample.profile = context.route->target->profile();
@@ -322,7 +303,30 @@ void RequestPipeline::record(const RequestContext &context, unsigned thread) {
     sample.cold = exchange->cold;
     sample.billed_ms = exchange->billed_ms;
   }
-  stats_->record(sample, route, target);
+  write_record(context.thread->log, context.head.request_line, context.route, sample);
+}
+
+// One request's log line and, with the admin endpoint on, its figures: for a request
+// served on one turn (record) and for one that was parked (record_parked) alike.
+void RequestPipeline::write_record(AccessLogBuffer &log, std::string_view request_line,
+                                   const loader::Route *route, stats::RequestSample &sample) {
+  log.append({sample.client, request_line, sample.status, sample.ttfb_ms, sample.body_bytes,
+              sample.ttlb_ms, sample.prealloc_bytes, sample.alloc_bytes});
+  if (stats_ == nullptr) return;
+
+  const size_t method_end = std::min(request_line.find(' '), request_line.size());
+  const size_t target_end = std::min(request_line.find(' ', method_end + 1), request_line.size());
+  sample.method = request_line.substr(0, method_end);
+  sample.target = request_line.substr(std::min(method_end + 1, request_line.size()),
+                                      target_end - method_end - 1);
+  stats::Totals *route_totals = nullptr, *target_totals = nullptr;
+  if (route != nullptr) {
+    sample.route = route->name;
+    sample.library = route->target->name();
+    route_totals = route->totals.get();
+    target_totals = route->target_totals.get();
+  }
+  stats_->record(sample, route_totals, target_totals);
 }
 
 // ---- A request parked with its connection (issue 15) --------------------------------
@@ -346,35 +350,17 @@ void RequestPipeline::record_parked(const Connection &connection, ServingThread 
   const Clock::time_point end = Clock::now();
   const Clock::time_point ready =
       parked.response_ready() == Clock::time_point{} ? end : parked.response_ready();
-  const double ttfb_ms = ms_between(kept.start, ready);
-  const double ttlb_ms = ms_between(kept.start, end);
-  thread.log.append({connection.peer, kept.request_line, parked.status(), ttfb_ms,
-                     parked.body_bytes(), ttlb_ms, kept.prealloc_bytes, kept.alloc_bytes});
-  if (stats_ == nullptr) return;
-
-  const std::string_view line = kept.request_line;
-  const size_t method_end = std::min(line.find(' '), line.size());
-  const size_t target_end = std::min(line.find(' ', method_end + 1), line.size());
   stats::RequestSample sample;
   sample.time = kept.wall_start;
   sample.client = connection.peer;
-  sample.method = line.substr(0, method_end);
-  sample.target = line.substr(std::min(method_end + 1, line.size()), target_end - method_end - 1);
   sample.status = parked.status();
   sample.body_bytes = parked.body_bytes();
-  sample.ttfb_ms = ttfb_ms;
-  sample.ttlb_ms = ttlb_ms;
+  sample.ttfb_ms = ms_between(kept.start, ready);
+  sample.ttlb_ms = ms_between(kept.start, end);
   sample.prealloc_bytes = kept.prealloc_bytes;
   sample.alloc_bytes = kept.alloc_bytes;
   sample.thread = thread.index;
-  stats::Totals *route = nullptr, *target = nullptr;
-  if (const loader::Route *matched = kept.route) {
-    sample.route = matched->name;
-    sample.library = matched->target->name();
-    route = matched->totals.get();
-    target = matched->target_totals.get();
-  }
-  stats_->record(sample, route, target);
+  write_record(thread.log, kept.request_line, kept.route, sample);
 }
 
 } // namespace flexilib::server

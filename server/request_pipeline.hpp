@@ -77,6 +77,8 @@ private:
   void answer_escaped(const httplib::Request &request, std::exception_ptr escaped);
   void write_response(RequestContext &context, const httplib::Request &request);
   void record(const RequestContext &context, unsigned thread);
+  void write_record(AccessLogBuffer &log, std::string_view request_line, const loader::Route *route,
+                    stats::RequestSample &sample);
 
   loader::Configuration &configuration_;
   PipelineLimits limits_;

@@ -4,6 +4,7 @@
 // loads, remembers a failure and reloads without a server around it.
 #include "loader/configuration.hpp"
 #include "server/request_reader.hpp"
+#include "test/unit/pipeline_test_parts.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -17,35 +18,14 @@ using server::Ending;
 
 namespace {
 
-std::string test_library(const std::string &name) {
-  return std::string(FLEXILIB_BUILD_DIR) + "/test/libraries/lib" + name + ".so";
-}
-
-// A proxy.ini in its own file, removed at the end.
-struct ConfigFile {
-  std::string path =
-      std::string(FLEXILIB_BUILD_DIR) + "/test/unit-reader-" + std::to_string(::getpid()) + ".ini";
-  explicit ConfigFile(const std::string &text) { std::ofstream(path) << text; }
-  ~ConfigFile() { std::remove(path.c_str()); }
-};
-
-server::PipelineLimits limits() {
-  server::PipelineLimits limits;
-  limits.max_head_bytes = 1024;
-  limits.framing = {100, 64 * 1024};
-  limits.keep_alive_seconds = 5;
-  limits.timeouts = {1000, 1000};
-  limits.client_buffer_bytes = 1 << 20;
-  limits.client_spill_bytes = 1 << 20;
-  return limits;
-}
+using test::test_library;
 
 // Everything a serving thread would have, around one connection whose client end
 // the test writes requests into and reads responses from.
 struct Rig {
-  ConfigFile config{"/v1 = " + test_library("counter") + "\n"};
+  test::ConfigFile config{"reader", "/v1 = " + test_library("counter") + "\n"};
   loader::Configuration configuration{config.path, [](std::string_view) {}};
-  server::RequestPipeline pipeline{configuration, limits(), nullptr, nullptr};
+  server::RequestPipeline pipeline{configuration, test::small_limits(1000), nullptr, nullptr};
   server::RequestReader reader{pipeline};
   server::ServingThread thread{0, 8192};
   int client = -1;
@@ -58,7 +38,7 @@ struct Rig {
     client = ends[1];
     connection =
         std::make_unique<server::Connection>(ends[0], "127.0.0.1", 40000, "127.0.0.1", 8069);
-    thread.buffers.input.resize(limits().max_head_bytes);
+    thread.buffers.input.resize(test::small_limits(1000).max_head_bytes);
   }
   ~Rig() { ::close(client); }
 

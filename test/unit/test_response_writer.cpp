@@ -7,6 +7,7 @@
 #include "server/access_log.hpp"
 #include "server/request_reader.hpp"
 #include "server/response_writer.hpp"
+#include "test/unit/pipeline_test_parts.hpp"
 
 #include <catch2/catch.hpp>
 #include <charconv>
@@ -25,9 +26,7 @@ using server::ResponseMessage;
 
 namespace {
 
-std::string test_library(const std::string &name) {
-  return std::string(FLEXILIB_BUILD_DIR) + "/test/libraries/lib" + name + ".so";
-}
+using test::test_library;
 
 TEST_CASE("response head: the status line and the fields in order before the server's own",
           "[response-writer]") {
@@ -71,32 +70,13 @@ TEST_CASE("response head: no Content-Length for 204 and 304 and no reason for an
   CHECK_THAT(out, Catch::StartsWith("HTTP/1.1 299 \r\n"));
 }
 
-// A proxy.ini in its own file, removed at the end.
-struct ConfigFile {
-  std::string path =
-      std::string(FLEXILIB_BUILD_DIR) + "/test/unit-writer-" + std::to_string(::getpid()) + ".ini";
-  explicit ConfigFile(const std::string &text) { std::ofstream(path) << text; }
-  ~ConfigFile() { std::remove(path.c_str()); }
-};
-
-server::PipelineLimits limits() {
-  server::PipelineLimits limits;
-  limits.max_head_bytes = 1024;
-  limits.framing = {100, 64 * 1024};
-  limits.keep_alive_seconds = 5;
-  limits.timeouts = {2000, 2000};
-  limits.client_buffer_bytes = 1 << 20;
-  limits.client_spill_bytes = 1 << 20;
-  return limits;
-}
-
 // One serving thread's worth of server around one connection; bad-response answers
 // as its x-mode header says (test/libraries/bad_response.c), counter on /v1.
 struct Rig {
-  ConfigFile config{"/bad = " + test_library("bad-response") +
-                    "\n/v1 = " + test_library("counter") + "\n"};
+  test::ConfigFile config{"writer", "/bad = " + test_library("bad-response") +
+                                        "\n/v1 = " + test_library("counter") + "\n"};
   loader::Configuration configuration{config.path, [](std::string_view) {}};
-  server::RequestPipeline pipeline{configuration, limits(), nullptr, nullptr};
+  server::RequestPipeline pipeline{configuration, test::small_limits(2000), nullptr, nullptr};
   server::RequestReader reader{pipeline};
   server::ServingThread thread{0, 8192};
   int client = -1;
@@ -109,7 +89,7 @@ struct Rig {
     client = ends[1];
     connection =
         std::make_unique<server::Connection>(ends[0], "127.0.0.1", 40000, "127.0.0.1", 8069);
-    thread.buffers.input.resize(limits().max_head_bytes);
+    thread.buffers.input.resize(test::small_limits(2000).max_head_bytes);
     server::Arena::set_current(&thread.arena); // flexilib_alloc, as on a serving thread
   }
   ~Rig() {
